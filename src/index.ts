@@ -16,3 +16,13 @@ export {
   type MimeBundle,
   type DisplayContent,
 } from "./display/transport";
+
+// Each area keeps its own barrel so that modules can be added without
+// touching this file.
+export * from "./data";
+export * from "./training";
+export * from "./regularizers";
+export * from "./ensembles";
+export * from "./models";
+export * from "./charts";
+export * from "./frames";

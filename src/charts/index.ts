@@ -1,0 +1,2 @@
+// Public API of src/charts: re-export each module here.
+export {};

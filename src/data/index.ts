@@ -1,0 +1,2 @@
+// Public API of src/data: re-export each module here.
+export {};

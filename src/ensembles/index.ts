@@ -1,0 +1,2 @@
+// Public API of src/ensembles: re-export each module here.
+export {};

@@ -1,0 +1,2 @@
+// Public API of src/frames: re-export each module here.
+export {};

@@ -1,0 +1,2 @@
+// Public API of src/models: re-export each module here.
+export {};

@@ -1,0 +1,2 @@
+// Public API of src/regularizers: re-export each module here.
+export {};

@@ -1,0 +1,2 @@
+// Public API of src/training: re-export each module here.
+export {};
