@@ -19,6 +19,7 @@ export {
 
 // Each area keeps its own barrel so that modules can be added without
 // touching this file.
+export * from "./display";
 export * from "./data";
 export * from "./training";
 export * from "./regularizers";

@@ -1,0 +1,2 @@
+// Public API of src/display: rich display of values (display(x), MIME bundles).
+export {};
