@@ -1,0 +1,62 @@
+/**
+ * Process-wide stdout/stderr redirection into the running cell, and the
+ * kernel's own log (which must keep going to the real stderr that Jupyter
+ * shows in its console, never into a notebook).
+ *
+ * Convention (as IPython): writes made after a cell finished (timers,
+ * callbacks) go to the most recent cell.
+ */
+import { TextDecoder } from "util";
+
+type Write = typeof process.stdout.write;
+
+// Captured at module load, before any redirection.
+const realStdoutWrite: Write = process.stdout.write.bind(process.stdout);
+const realStderrWrite: Write = process.stderr.write.bind(process.stderr);
+
+/** One line to the kernel's real stderr, prefixed with "reglab: ". */
+export function kernelLog(message: string): void {
+  realStderrWrite(`reglab: ${message}\n`);
+}
+
+export interface StreamTarget {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+let target: StreamTarget | null = null;
+let installed = false;
+const decoder = new TextDecoder("utf-8");
+
+function redirected(name: "stdout" | "stderr", real: Write): Write {
+  const write = (chunk: unknown, encodingOrCb?: unknown, cb?: unknown): boolean => {
+    const t = target;
+    if (!t) return (real as (c: unknown, e?: unknown, cb?: unknown) => boolean)(chunk, encodingOrCb, cb);
+    let text: string;
+    if (typeof chunk === "string") text = chunk;
+    else if (chunk instanceof Uint8Array) {
+      text = typeof encodingOrCb === "string" && encodingOrCb !== "utf8" && encodingOrCb !== "utf-8"
+        ? Buffer.from(chunk).toString(encodingOrCb as BufferEncoding)
+        : decoder.decode(chunk);
+    } else text = String(chunk);
+    try {
+      t[name](text);
+    } catch (e) {
+      realStderrWrite(`reglab: failed to forward ${name}: ${String(e)}\n`);
+    }
+    const done = typeof encodingOrCb === "function" ? encodingOrCb : cb;
+    if (typeof done === "function") process.nextTick(done as () => void);
+    return true;
+  };
+  return write as Write;
+}
+
+/** Send process.stdout/stderr writes to `t` from now on (null: the real streams). */
+export function redirectStreams(t: StreamTarget | null): void {
+  target = t;
+  if (!installed && t) {
+    installed = true;
+    process.stdout.write = redirected("stdout", realStdoutWrite);
+    process.stderr.write = redirected("stderr", realStderrWrite);
+  }
+}
