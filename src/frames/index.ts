@@ -1,2 +1,2 @@
 // Public API of src/frames: re-export each module here.
-export {};
+export { historyToRecords, type EpochRecord, type HistoryLike, type HistoryColumns } from "./records";
