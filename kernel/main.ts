@@ -1,0 +1,117 @@
+/**
+ * Starting the kernel: connection file → sockets → handler → executor.
+ *
+ * The executor chain is built in `buildExecutor`: the TypeScript executor,
+ * wrapped by the magics layer (kernel/magics/index.ts, `createMagicsLayer`)
+ * when that module exists. tfjs is NOT loaded here (only before the first
+ * cell), so start-up costs about what plain tslab costs.
+ */
+import fs from "fs";
+import path from "path";
+import { randomUUID } from "crypto";
+import type { CellExecutor } from "./execution/types";
+import { TypeScriptExecutor, type TypeScriptExecutorOptions } from "./execution/typescript";
+import { kernelLog } from "./execution/streams";
+import { KernelHandler } from "./protocol/handler";
+import { KernelServer } from "./protocol/server";
+import type { ConnectionInfo } from "./protocol/wire";
+import { packageRoot } from "./kernelspec";
+
+/** The seam for the magics layer: a CellExecutor wrapping another. */
+type MagicsFactory = (inner: CellExecutor) => CellExecutor;
+
+function loadMagicsLayer(): MagicsFactory | null {
+  let mod: { createMagicsLayer?: MagicsFactory };
+  try {
+    mod = require("./magics/index") as { createMagicsLayer?: MagicsFactory };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const missing = code === "MODULE_NOT_FOUND" && String((e as Error).message).includes("magics");
+    if (!missing) kernelLog(`magics layer failed to load, running without it: ${String(e)}`);
+    return null;
+  }
+  if (typeof mod.createMagicsLayer !== "function") {
+    kernelLog("kernel/magics/index has no createMagicsLayer(); running without magics");
+    return null;
+  }
+  return mod.createMagicsLayer;
+}
+
+export function buildExecutor(opts: TypeScriptExecutorOptions = {}): CellExecutor {
+  const ts = new TypeScriptExecutor(opts);
+  const magics = loadMagicsLayer();
+  return magics ? magics(ts) : ts;
+}
+
+export function readConnectionFile(file: string): ConnectionInfo {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read connection file ${file}: ${(e as Error).message}`);
+  }
+  let info: ConnectionInfo;
+  try {
+    info = JSON.parse(raw) as ConnectionInfo;
+  } catch (e) {
+    throw new Error(`connection file ${file} is not JSON: ${(e as Error).message}`);
+  }
+  for (const k of ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"] as const) {
+    if (typeof info[k] !== "number") throw new Error(`connection file ${file} lacks a numeric ${k}`);
+  }
+  if (!info.ip) throw new Error(`connection file ${file} lacks "ip"`);
+  info.transport = info.transport ?? "tcp";
+  return info;
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function typescriptVersion(): string {
+  try {
+    const tslabDir = path.dirname(require.resolve("tslab/package.json"));
+    const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] })) as { version?: string };
+    return ts.version ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** Start a kernel for `connectionFile`; resolves once the sockets are bound. */
+export async function startKernel(connectionFile: string): Promise<void> {
+  const conn = readConnectionFile(connectionFile);
+  const executor = buildExecutor();
+  const session = randomUUID();
+  let handler: KernelHandler | null = null;
+  const server = new KernelServer(conn, (channel, msg) => handler?.onMessage(channel, msg), { log: kernelLog }, session);
+  handler = new KernelHandler(executor, server, {
+    log: kernelLog,
+    implementationVersion: version(),
+    languageVersion: typescriptVersion(),
+    onShutdown: (restart) => {
+      void (async () => {
+        await server.close();
+        try {
+          executor.close();
+        } catch {
+          // closing is best effort
+        }
+        kernelLog(restart ? "shutdown (restart requested)" : "shutdown");
+        process.exit(0);
+      })();
+    },
+  });
+  // Interrupt (interrupt_mode "signal"): a running synchronous loop is broken by vm's
+  // breakOnSigint; otherwise reject the pending await. Never let SIGINT kill the kernel.
+  process.on("SIGINT", () => executor.interrupt());
+  process.on("SIGTERM", () => {
+    void server.close().finally(() => process.exit(0));
+  });
+  await server.start();
+  kernelLog(`kernel started (pid ${process.pid}, ${conn.transport}://${conn.ip}, cwd ${process.cwd()})`);
+}
