@@ -3,3 +3,7 @@ export {};
 export * from "./dropout";
 export * from "./mc-dropout";
 export * from "./subnetworks";
+export * from "./norm-penalties";
+export * from "./weight-decay";
+export * from "./constraints";
+export * from "./noise";
