@@ -1,2 +1,3 @@
 // Public API of src/models: re-export each module here.
 export {};
+export * from "./mlp";

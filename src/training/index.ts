@@ -1,2 +1,6 @@
 // Public API of src/training: re-export each module here.
-export {};
+export * from "./train";
+export * from "./callbacks";
+export * from "./history";
+export * from "./losses";
+export * from "./optimizers";
