@@ -7,3 +7,4 @@ export * from "./norm-penalties";
 export * from "./weight-decay";
 export * from "./constraints";
 export * from "./noise";
+export * from "./label-smoothing";
