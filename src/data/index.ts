@@ -1,2 +1,15 @@
 // Public API of src/data: re-export each module here.
-export {};
+export type { LabeledData, GeneratorOptions } from "./types";
+export * from "./two-moons";
+export * from "./circles";
+export * from "./spirals";
+export * from "./xor";
+export * from "./blobs";
+export * from "./regularization-exercise";
+export * from "./d2l-linear";
+export * from "./polynomial";
+export * from "./digits";
+export { trainTestSplit, type XY } from "./split";
+export * from "./standardize";
+export * from "./one-hot";
+export * from "./batches";
