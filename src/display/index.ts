@@ -1,2 +1,3 @@
 // Public API of src/display: rich display of values (display(x), MIME bundles).
-export {};
+export { display, toMimeBundle, tensorText, frameTable, type ResultBundle } from "./rich";
+export { CapturedOutput, type CapturedItem } from "./capture";

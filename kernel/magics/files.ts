@@ -1,0 +1,76 @@
+/** Files and directories: `%%writefile`, `%run`, `%cd`, `%pwd`. Relative paths are from the kernel's cwd. */
+import fs from "fs";
+import os from "os";
+import path from "path";
+import { MagicError, UsageError } from "./errors";
+import { parseOptions, splitArgs } from "./args";
+import type { Magic } from "./registry";
+
+const WRITEFILE_USAGE = "%%writefile [-a] path\n<file content>";
+
+function expandHome(p: string): string {
+  return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+export const fileMagics: Magic[] = [
+  {
+    kind: "cell",
+    name: "writefile",
+    usage: WRITEFILE_USAGE,
+    help: "Write the cell body to a file (-a appends). Prints Writing / Overwriting / Appending to, like IPython.",
+    async run(args, body, ctx) {
+      const opts = parseOptions(splitArgs(args), { flags: ["-a"] }, WRITEFILE_USAGE);
+      if (opts.positional.length !== 1) throw new UsageError(`%%writefile needs exactly one path.\nUsage: ${WRITEFILE_USAGE}`);
+      const file = expandHome(opts.positional[0]);
+      const exists = fs.existsSync(file);
+      const append = opts.flags.has("-a");
+      try {
+        if (append) fs.appendFileSync(file, body);
+        else fs.writeFileSync(file, body);
+      } catch (e) {
+        throw new MagicError("OSError", `cannot write ${opts.positional[0]}: ${(e as Error).message}`);
+      }
+      ctx.io.stdout(`${append && exists ? "Appending to" : exists ? "Overwriting" : "Writing"} ${opts.positional[0]}\n`);
+    },
+  },
+  {
+    kind: "line",
+    name: "run",
+    usage: "%run file.ts",
+    help: "Run a TypeScript file's content in the notebook's context: its top-level declarations become notebook variables.",
+    async run(args, ctx) {
+      const words = splitArgs(args);
+      if (words.length !== 1) throw new UsageError("%run needs one file.\nUsage: %run file.ts");
+      const file = expandHome(words[0]);
+      if (!fs.existsSync(file)) throw new MagicError("FileNotFoundError", `File \`${words[0]}\` not found (cwd: ${process.cwd()}).`);
+      return ctx.run(fs.readFileSync(file, "utf8"));
+    },
+  },
+  {
+    kind: "line",
+    name: "cd",
+    usage: "%cd [dir]",
+    help: "Change the kernel's working directory (home without an argument) and print it.",
+    async run(args, ctx) {
+      const words = splitArgs(args);
+      if (words.length > 1) throw new UsageError("%cd takes one directory.\nUsage: %cd [dir]");
+      const dir = expandHome(words[0] ?? "~");
+      try {
+        process.chdir(dir);
+      } catch (e) {
+        throw new MagicError("OSError", `cannot cd to ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      ctx.io.stdout(process.cwd() + "\n");
+    },
+  },
+  {
+    kind: "line",
+    name: "pwd",
+    usage: "%pwd",
+    help: "The kernel's working directory (as the cell's value).",
+    async run(args) {
+      if (args.trim()) throw new UsageError("%pwd takes no arguments.\nUsage: %pwd");
+      return { status: "ok", hasValue: true, value: process.cwd() };
+    },
+  },
+];

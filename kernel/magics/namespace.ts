@@ -1,0 +1,113 @@
+/**
+ * The notebook namespace and environment: `%who`, `%whos`, `%reset -f`,
+ * `%env`. Names starting with `__` are the layer's own and are hidden.
+ */
+import { UsageError } from "./errors";
+import { parseOptions, splitArgs } from "./args";
+import type { Magic } from "./registry";
+
+function userNames(locals: Record<string, unknown>): string[] {
+  return Object.keys(locals)
+    .filter((n) => !n.startsWith("__"))
+    .sort();
+}
+
+/** Type name and a one-line description of a value, for %whos. */
+export function describe(v: unknown): { type: string; info: string } {
+  if (v === null) return { type: "null", info: "null" };
+  if (typeof v === "function") return { type: /^class[\s{]/.test(Function.prototype.toString.call(v)) ? "class" : "function", info: `${v.name || "<anonymous>"}(${v.length} args)` };
+  if (typeof v !== "object") return { type: typeof v, info: short(String(typeof v === "string" ? JSON.stringify(v) : v)) };
+  const o = v as Record<string, unknown>;
+  const ctor = (Object.getPrototypeOf(o)?.constructor?.name as string | undefined) ?? "Object";
+  if (Array.isArray(o.shape) && typeof o.dtype === "string" && typeof o.dataSync === "function") {
+    return { type: "Tensor", info: `${o.dtype} [${(o.shape as number[]).join(", ")}]${o.isDisposed ? " (disposed)" : ""}` };
+  }
+  if ((ctor === "DataFrame" || ctor === "Series") && Array.isArray(o.shape)) {
+    const [rows, cols] = o.shape as number[];
+    return { type: ctor, info: ctor === "DataFrame" ? `${rows} rows × ${cols} columns` : `${rows} values` };
+  }
+  if (Array.isArray(v)) return { type: "Array", info: `length ${v.length}` };
+  if (ArrayBuffer.isView(v)) return { type: ctor, info: `length ${(v as unknown as { length: number }).length}` };
+  if (v instanceof Map || v instanceof Set) return { type: ctor, info: `size ${v.size}` };
+  if (typeof (o as { then?: unknown }).then === "function") return { type: "Promise", info: "" };
+  const keys = Object.keys(o);
+  return { type: ctor, info: short(keys.length ? `{${keys.slice(0, 6).join(", ")}${keys.length > 6 ? ", …" : ""}}` : "{}") };
+}
+
+function short(s: string, max = 60): string {
+  const one = s.replace(/\s+/g, " ");
+  return one.length > max ? one.slice(0, max - 1) + "…" : one;
+}
+
+const ENV_USAGE = "%env [VAR[=value]]   (also %env VAR value)";
+
+export const namespaceMagics: Magic[] = [
+  {
+    kind: "line",
+    name: "who",
+    usage: "%who",
+    help: "List the notebook's variables.",
+    async run(args, ctx) {
+      if (args.trim()) throw new UsageError("%who takes no arguments.\nUsage: %who");
+      const names = userNames(ctx.inner.locals);
+      ctx.io.stdout(names.length ? names.join("\t") + "\n" : "Interactive namespace is empty.\n");
+    },
+  },
+  {
+    kind: "line",
+    name: "whos",
+    usage: "%whos",
+    help: "Table of the notebook's variables: name, type, and short info (tensor dtype and shape, DataFrame shape, array length, value).",
+    async run(args, ctx) {
+      if (args.trim()) throw new UsageError("%whos takes no arguments.\nUsage: %whos");
+      const locals = ctx.inner.locals;
+      const names = userNames(locals);
+      if (!names.length) {
+        ctx.io.stdout("Interactive namespace is empty.\n");
+        return;
+      }
+      const rows = names.map((n) => ({ n, ...describe(locals[n]) }));
+      const w1 = Math.max(8, ...rows.map((r) => r.n.length)) + 3;
+      const w2 = Math.max(4, ...rows.map((r) => r.type.length)) + 3;
+      const head = "Variable".padEnd(w1) + "Type".padEnd(w2) + "Data/Info";
+      const lines = [head, "-".repeat(head.length + 8), ...rows.map((r) => r.n.padEnd(w1) + r.type.padEnd(w2) + r.info)];
+      ctx.io.stdout(lines.join("\n") + "\n");
+    },
+  },
+  {
+    kind: "line",
+    name: "reset",
+    usage: "%reset -f",
+    help: "Forget all notebook variables and declarations. -f is required (a kernel cannot ask for confirmation).",
+    async run(args, ctx) {
+      const opts = parseOptions(splitArgs(args), { flags: ["-f"] }, "%reset -f");
+      if (!opts.flags.has("-f") || opts.positional.length) throw new UsageError("%reset needs -f to confirm (the kernel cannot ask).\nUsage: %reset -f");
+      ctx.inner.reset();
+    },
+  },
+  {
+    kind: "line",
+    name: "env",
+    usage: ENV_USAGE,
+    help: "Without arguments, list environment variables. %env VAR prints one; %env VAR=value (or %env VAR value) sets it for the kernel and the processes it starts.",
+    async run(args, ctx) {
+      const a = args.trim();
+      if (!a) {
+        const keys = Object.keys(process.env).sort();
+        ctx.io.stdout(keys.map((k) => `${k}=${process.env[k]}`).join("\n") + "\n");
+        return;
+      }
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\s*=\s*|\s+)([\s\S]*)$/.exec(a);
+      if (m) {
+        const value = m[2].replace(/^(['"])(.*)\1$/, "$2");
+        process.env[m[1]] = value;
+        ctx.io.stdout(`env: ${m[1]}=${value}\n`);
+        return;
+      }
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(a)) throw new UsageError(`"${a}" is not a variable name.\nUsage: ${ENV_USAGE}`);
+      const v = process.env[a];
+      if (v === undefined) throw new UsageError(`environment variable ${a} is not set.`);
+      ctx.io.stdout(v + "\n");
+    },
+  },
+];
