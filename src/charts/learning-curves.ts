@@ -50,6 +50,17 @@ function displayName(metric: string): string {
   return metric === "acc" ? "accuracy" : metric;
 }
 
+/** Whole-number epoch ticks: explicit values for short runs, tickMinStep otherwise. */
+function epochAxis(records: EpochRecord[]): Record<string, unknown> {
+  const epochs = records.map((r) => r.epoch);
+  const lo = Math.min(...epochs);
+  const hi = Math.max(...epochs);
+  if (Number.isInteger(lo) && Number.isInteger(hi) && hi - lo <= 12) {
+    return { values: Array.from({ length: hi - lo + 1 }, (_, k) => lo + k), format: "d" };
+  }
+  return { tickMinStep: 1, format: "d" };
+}
+
 /** Train/validation curves for one history or several named runs. */
 export function learningCurves(history: HistoryLike | Run[] | Record<string, HistoryLike>, options: LearningCurvesOptions = {}): Chart {
   let runs: Array<{ name: string; records: EpochRecord[] }>;
@@ -84,7 +95,7 @@ export function learningCurves(history: HistoryLike | Run[] | Record<string, His
   const showPoints = options.points ?? Math.max(...runs.map((r) => r.records.length)) <= 40;
   const colorField = multi ? "run" : "split";
   const encoding: Record<string, unknown> = {
-    x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
+    x: { field: "epoch", type: "quantitative", title: "epoch", axis: epochAxis(all) },
     y: { field: "value", type: "quantitative", title: name, scale: options.logY ? { type: "log" } : { zero: false } },
     color: multi
       ? { field: "run", type: "nominal", title: options.runTitle ?? "run", sort: runs.map((r) => r.name) }

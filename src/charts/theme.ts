@@ -95,6 +95,8 @@ export function themeConfig(theme: ChartTheme = current): Record<string, unknown
       labelColor: "#222222",
       titleColor: "#222222",
       titlePadding: 8,
+      labelOverlap: "greedy",
+      labelSeparation: 6,
     },
     legend: {
       labelFontSize: label,

@@ -4,6 +4,7 @@
  * Accepted shapes (all normalised to `Array<{epoch, ...metrics}>`):
  * - columns: `{epoch?: number[], loss: number[], val_loss: number[], ...}`
  * - a tfjs `History` (from `model.fit`): `{epoch: number[], history: {loss: [...], ...}}`
+ * - reglab's training `History`: `{epoch: number[], metrics: {loss: [...], ...}}`
  * - rows: `[{epoch?, loss, val_loss, ...}, ...]`
  * Convention: when no epoch numbers are given, epochs are numbered 1..n
  * (tfjs `History.epoch` is 0-based; when present it is kept as is).
@@ -20,6 +21,7 @@ export type HistoryColumns = Record<string, ArrayLike<number>>;
 export type HistoryLike =
   | HistoryColumns
   | { epoch?: ArrayLike<number>; history: HistoryColumns }
+  | { epoch?: ArrayLike<number>; metrics: HistoryColumns }
   | ReadonlyArray<Record<string, number>>;
 
 function toNumber(v: unknown, where: string): number {
@@ -51,7 +53,8 @@ export function historyToRecords(history: HistoryLike): EpochRecord[] {
     });
   }
   const h = history as Record<string, unknown>;
-  const cols = (h.history && typeof h.history === "object" && !isArrayLike(h.history) ? h.history : h) as Record<string, unknown>;
+  const nested = (k: string) => h[k] && typeof h[k] === "object" && !isArrayLike(h[k]);
+  const cols = (nested("history") ? h.history : nested("metrics") ? h.metrics : h) as Record<string, unknown>;
   const epochs = isArrayLike(h.epoch) ? h.epoch : undefined;
   const names = Object.keys(cols).filter((k) => k !== "epoch" && isArrayLike(cols[k]));
   if (names.length === 0) throw new Error("history: no metric columns found (expected e.g. {loss: [...], val_loss: [...]})");

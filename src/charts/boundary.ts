@@ -1,0 +1,161 @@
+/**
+ * Decision boundary of a 2-D binary classifier: P(class 1 | x) on a grid as
+ * rects (blue-orange diverging, 0.5 = neutral), the p = 0.5 contour, and the
+ * data points coloured by class, all clipped to the plot.
+ *
+ * Grid convention: resolution n gives n×n cells; cell (i, j) is centred at
+ * (x_i, y_j) = (lo + (i + 1/2)·dx, lo + (j + 1/2)·dy); `predict` receives
+ * the centres row by row (y outer, x inner) and returns one probability per
+ * centre (an [n², 1] or [n², 2] tensor works: column 1 is used for two
+ * columns). A given `grid` uses the same layout: p[j][i] at (x[i], y[j]).
+ * `predict` runs inside tf.tidy, so tensors it creates are freed.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Chart } from "./chart";
+import { toMatrix, toNumbers, round6, type MatrixInput, type NumericInput } from "./data";
+import { contourSegments } from "./marching-squares";
+
+export type PredictFn = (points: number[][]) => ArrayLike<number> | tf.Tensor;
+
+export interface DecisionBoundaryOptions {
+  /** Data points, n×2. */
+  points?: MatrixInput;
+  /** Class of each point (0/1, or any labels). */
+  labels?: NumericInput | string[];
+  /** Probability of class 1 at each grid centre. */
+  predict?: PredictFn;
+  /** Precomputed probabilities: p[j][i] at (x[i], y[j]), x/y the cell centres, evenly spaced. */
+  grid?: { x: ArrayLike<number>; y: ArrayLike<number>; p: MatrixInput };
+  /** Grid cells per side (default 60). */
+  resolution?: number;
+  xDomain?: [number, number];
+  yDomain?: [number, number];
+  title?: string;
+  xTitle?: string;
+  yTitle?: string;
+  classNames?: string[];
+  /** Plot size (square by default: theme height). */
+  width?: number;
+  height?: number;
+}
+
+function probabilities(out: ArrayLike<number> | tf.Tensor, n: number): number[] {
+  if (out instanceof tf.Tensor) {
+    try {
+      const cols = out.rank === 2 ? (out.shape[1] ?? 1) : 1;
+      if (out.size !== n * cols || cols > 2) {
+        throw new Error(`decisionBoundary: predict returned shape [${out.shape.join(", ")}] for ${n} points; expected [${n}], [${n}, 1] or [${n}, 2] (binary classifiers only)`);
+      }
+      const d = out.dataSync();
+      return Array.from({ length: n }, (_, k) => d[k * cols + cols - 1]);
+    } finally {
+      out.dispose();
+    }
+  }
+  const arr = Array.from(out, Number);
+  if (arr.length !== n) throw new Error(`decisionBoundary: predict returned ${arr.length} values for ${n} grid points`);
+  return arr;
+}
+
+export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
+  const pts = options.points !== undefined ? toMatrix(options.points, "decisionBoundary points") : [];
+  if (pts.length && pts[0].length !== 2) throw new Error(`decisionBoundary: points must be n×2, got n×${pts[0].length}`);
+  const rawLabels: Array<number | string> = options.labels === undefined ? [] : Array.isArray(options.labels) && typeof options.labels[0] === "string" ? (options.labels as string[]) : toNumbers(options.labels as NumericInput, "labels");
+  if (pts.length && rawLabels.length && rawLabels.length !== pts.length) throw new Error(`decisionBoundary: ${pts.length} points but ${rawLabels.length} labels`);
+
+  let xs: number[];
+  let ys: number[];
+  let p: number[][];
+  if (options.grid) {
+    xs = toNumbers(options.grid.x, "grid.x");
+    ys = toNumbers(options.grid.y, "grid.y");
+    p = toMatrix(options.grid.p, "grid.p");
+    if (p.length !== ys.length || p[0].length !== xs.length) throw new Error(`decisionBoundary: grid.p is ${p.length}×${p[0].length}, expected ${ys.length}×${xs.length} (rows = y)`);
+  } else if (options.predict) {
+    const n = options.resolution ?? 60;
+    if (!Number.isInteger(n) || n < 2) throw new Error(`decisionBoundary: resolution must be an integer ≥ 2, got ${n}`);
+    const dom = (k: 0 | 1, given?: [number, number]): [number, number] => {
+      if (given) return given;
+      if (!pts.length) throw new Error("decisionBoundary: give xDomain/yDomain or points to set the grid's extent");
+      const v = pts.map((r) => r[k]);
+      const lo = Math.min(...v);
+      const hi = Math.max(...v);
+      const pad = 0.1 * (hi - lo || 1);
+      return [lo - pad, hi + pad];
+    };
+    const [x0, x1] = dom(0, options.xDomain);
+    const [y0, y1] = dom(1, options.yDomain);
+    xs = Array.from({ length: n }, (_, i) => x0 + ((i + 0.5) * (x1 - x0)) / n);
+    ys = Array.from({ length: n }, (_, j) => y0 + ((j + 0.5) * (y1 - y0)) / n);
+    const centres = ys.flatMap((y) => xs.map((x) => [x, y]));
+    const predict = options.predict;
+    // tidy frees tensors that predict makes (e.g. tf.tensor2d(points)); its result is kept and read below.
+    const out = tf.tidy(() => predict(centres) as tf.TensorContainer) as ArrayLike<number> | tf.Tensor;
+    const flat = probabilities(out, centres.length);
+    p = ys.map((_, j) => flat.slice(j * n, (j + 1) * n));
+  } else {
+    throw new Error("decisionBoundary: give either predict (a function of grid points) or grid ({x, y, p})");
+  }
+  const dx = xs.length > 1 ? xs[1] - xs[0] : 1;
+  const dy = ys.length > 1 ? ys[1] - ys[0] : 1;
+  const xDomain: [number, number] = options.xDomain ?? [xs[0] - dx / 2, xs[xs.length - 1] + dx / 2];
+  const yDomain: [number, number] = options.yDomain ?? [ys[0] - dy / 2, ys[ys.length - 1] + dy / 2];
+
+  // Compact columns: vega-lite computes x2/y2 so the inline data stays small.
+  const cells: Array<Record<string, number>> = [];
+  for (let j = 0; j < ys.length; j++) for (let i = 0; i < xs.length; i++) cells.push({ x: round6(xs[i] - dx / 2), y: round6(ys[j] - dy / 2), p: Math.round(p[j][i] * 1000) / 1000 });
+  const boundary = contourSegments(xs, ys, p, [0.5]).map((s) => ({ x: round6(s.x), y: round6(s.y), x2: round6(s.x2), y2: round6(s.y2) }));
+  const names = options.classNames;
+  const points = pts.map((r, k) => {
+    const lab = rawLabels.length ? rawLabels[k] : 0;
+    const cls = names && typeof lab === "number" && names[lab] !== undefined ? names[lab] : String(lab);
+    return { x: round6(r[0]), y: round6(r[1]), class: cls };
+  });
+  const classOrder = names ?? [...new Set(points.map((q) => q.class))].sort();
+  const xScale = { domain: xDomain.map(round6), nice: false, zero: false };
+  const yScale = { domain: yDomain.map(round6), nice: false, zero: false };
+  const xT = options.xTitle ?? "x₁";
+  const yT = options.yTitle ?? "x₂";
+  const layers: Array<Record<string, unknown>> = [
+    {
+      data: { values: cells },
+      // Cells overlap by 3 % so anti-aliased edges leave no hairline seams in the PNG.
+      transform: [{ calculate: `datum.x + ${round6(dx * 1.03)}`, as: "x2" }, { calculate: `datum.y + ${round6(dy * 1.03)}`, as: "y2" }],
+      mark: { type: "rect", clip: true, opacity: 0.75 },
+      encoding: {
+        x: { field: "x", type: "quantitative", scale: xScale, title: xT },
+        x2: { field: "x2" },
+        y: { field: "y", type: "quantitative", scale: yScale, title: yT },
+        y2: { field: "y2" },
+        color: { field: "p", type: "quantitative", title: "P(class 1)", scale: { scheme: "blueorange", domain: [0, 1] } },
+      },
+    },
+  ];
+  if (boundary.length) {
+    layers.push({
+      data: { values: boundary },
+      mark: { type: "rule", clip: true, color: "#222222", strokeWidth: 2 },
+      encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, x2: { field: "x2" }, y2: { field: "y2" } },
+    });
+  }
+  if (points.length) {
+    layers.push({
+      data: { values: points },
+      mark: { type: "point", clip: true, filled: true, size: 60, stroke: "white", strokeWidth: 1, opacity: 1 },
+      encoding: {
+        x: { field: "x", type: "quantitative" },
+        y: { field: "y", type: "quantitative" },
+        color: { field: "class", type: "nominal", title: "class", sort: classOrder, scale: { range: ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"] } },
+      },
+    });
+  }
+  const theme = { w: options.width, h: options.height };
+  const spec: Record<string, unknown> = {
+    title: options.title ?? "Decision boundary",
+    layer: layers,
+    resolve: { scale: { color: "independent" } },
+  };
+  spec.height = theme.h ?? 360;
+  spec.width = theme.w ?? spec.height;
+  return new Chart(spec);
+}
