@@ -4,3 +4,4 @@ export * from "./callbacks";
 export * from "./history";
 export * from "./losses";
 export * from "./optimizers";
+export * from "./early-stopping";
