@@ -1,2 +1,4 @@
 // Public API of src/ensembles: re-export each module here.
-export {};
+export * from "./bootstrap";
+export * from "./error-analysis";
+export * from "./bagging";
