@@ -25,7 +25,8 @@ export function parseSpecJson(body: string): Record<string, unknown> {
   } catch (e) {
     const msg = (e as Error).message;
     const m = /position (\d+)/.exec(msg);
-    const where = m ? (({ line, col }) => ` at line ${line}, column ${col}`)(lineCol(body, Number(m[1]))) : "";
+    // The body starts on the cell's second line.
+    const where = m ? (({ line, col }) => ` at line ${line + 1}, column ${col} of the cell`)(lineCol(body, Number(m[1]))) : "";
     throw new MagicError("JSONDecodeError", `the %%vegalite cell is not valid JSON${where}: ${msg}`);
   }
   if (!spec || typeof spec !== "object" || Array.isArray(spec)) throw new MagicError("ValueError", "a vega-lite spec must be a JSON object");
