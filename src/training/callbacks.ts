@@ -60,7 +60,12 @@ export class CallbackRunner {
   setModel(model: unknown, params: Record<string, unknown>): void {
     for (const c of this.callbacks) {
       // setModel/setParams are typed for tfjs models; ours pass the wrapper too.
-      (c.setModel as ((m: unknown) => void) | undefined)?.call(c, model);
+      try {
+        (c.setModel as ((m: unknown) => void) | undefined)?.call(c, model);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        throw new Error(`A callback rejected the model (${msg}). tfjs's own callbacks need a tf.LayersModel; use reglab's earlyStopping with parameter sets.`);
+      }
       (c.setParams as ((p: unknown) => void) | undefined)?.call(c, params);
     }
   }

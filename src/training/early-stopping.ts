@@ -83,6 +83,12 @@ export class EarlyStopping extends tf.Callback {
     this.verbose = options.verbose ?? false;
   }
 
+  /** Accepts a LayersModel (fit, train) or train's wrapper of a parameter set. */
+  override setModel(model: unknown): void {
+    // tf.Callback.setModel rejects anything but a LayersModel; we only need TrainableModel.
+    (this as unknown as { model: unknown }).model = model;
+  }
+
   private get target(): TrainableModel {
     // Set by setModel: a LayersModel in fit, a LayersModel or a parameter-set wrapper in train.
     return this.model as unknown as TrainableModel;
