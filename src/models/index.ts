@@ -1,3 +1,4 @@
 // Public API of src/models: re-export each module here.
 export {};
 export * from "./mlp";
+export * from "./multitask";
