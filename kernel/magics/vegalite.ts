@@ -35,7 +35,8 @@ export function parseSpecJson(body: string): Record<string, unknown> {
 
 /** Records from an array of objects or a danfo DataFrame. */
 export function recordsOf(v: unknown, name: string): Record<string, unknown>[] {
-  if (Array.isArray(v)) return v as Record<string, unknown>[];
+  // Copies: vega tags the records it renders (Symbol(vega_id)), and they are the notebook's objects.
+  if (Array.isArray(v)) return (v as unknown[]).map((r) => (r && typeof r === "object" ? { ...(r as Record<string, unknown>) } : { value: r }));
   const f = v as { columns?: unknown; values?: unknown; constructor?: { name?: string } } | null;
   if (f && Array.isArray(f.columns) && Array.isArray(f.values) && f.constructor?.name === "DataFrame") {
     const cols = f.columns as string[];
