@@ -105,7 +105,8 @@ export class Chart {
   }
 
   private render(): { svg: string; width: number; height: number } {
-    this.rendered ??= vegaToSVG(this.vegaSpec, this.warnings);
+    // vega tags data objects with symbol ids; render from a copy so `spec` stays plain JSON.
+    this.rendered ??= vegaToSVG(structuredClone(this.vegaSpec), this.warnings);
     return this.rendered;
   }
 
