@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { seed, unseed, rng } from "../src/random/seed";
 import { useBackend } from "../src/backend";
 import { gaussianNoise, gaussianNoiseLayer, GaussianNoiseLayer, weightNoise } from "../src/regularizers/noise";
+import { train, evaluateModel } from "../src/training/train";
 
 /** Solve A z = r for a small symmetric positive definite A (Gaussian elimination, float64). */
 function solve(A: number[][], r: number[]): number[] {
@@ -140,5 +141,40 @@ test("weightNoise in fit: 'restore' removes the noise exactly after each step, '
   tf.dispose([x, y, clean]);
   m.dispose();
   p.dispose();
+  unseed();
+});
+
+test("weightNoise with train: noise on every step, clean weights for validation and at the end", async () => {
+  await useBackend("cpu", { quiet: true });
+  seed(6);
+  const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 20 })] });
+  const x = tf.randomNormal([12, 3]);
+  const y = tf.randomNormal([12, 20]);
+  const w0 = m.getWeights().map((w) => Array.from(w.dataSync()));
+  const before = tf.memory().numTensors;
+  const wn = weightNoise({ stddev: 0.2 });
+  const opt = tf.train.sgd(0); // no update: only the noise could move the weights
+  const h = await train(m, { x, y }, {
+    epochs: 3,
+    batchSize: 4,
+    optimizer: opt,
+    loss: "mse",
+    validationData: { x, y },
+    callbacks: wn,
+    progress: false,
+  });
+  assert.equal(wn.perturbedSteps, 9, "one perturbation per step");
+  const w1 = m.getWeights().map((w) => Array.from(w.dataSync()));
+  w0.forEach((arr, i) => arr.forEach((v, j) => assert.ok(Math.abs(v - w1[i][j]) < 1e-6)));
+  const clean = (await evaluateModel(m, { x, y }, { loss: "mse" })).loss;
+  const val = h.metrics.val_loss;
+  const tr = h.metrics.loss;
+  val.forEach((v) => assert.ok(Math.abs(v - clean) < 1e-5, `val_loss ${v} must be the clean loss ${clean}`));
+  // The training loss is measured at perturbed weights: larger on average.
+  assert.ok(tr.every((l) => l > clean), `train losses ${tr} vs clean ${clean}`);
+  opt.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([x, y]);
+  m.dispose();
   unseed();
 });

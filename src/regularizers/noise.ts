@@ -115,10 +115,12 @@ function variablesOf(source: WeightSource): tf.Variable[] {
 }
 
 /**
- * Weight noise as a training callback (a tf.Callback, for tfjs `fit` and any loop that
- * calls `onBatchBegin` before and `onBatchEnd` after each step). The
- * variables come from `setModel` (which `fit` calls) or from `variables`.
- * `perturb()` and `restore()` can be called directly in a custom loop.
+ * Weight noise as a training callback (a tf.Callback): works with tfjs `fit`
+ * (noise added in onBatchBegin) and with `train` (whose loop has no
+ * onBatchBegin: noise is added in onEpochBegin and again after each step
+ * except an epoch's last, so validation and epoch-end callbacks always see
+ * clean weights). The variables come from `setModel` or from `variables`.
+ * In a custom loop call `perturb()` before and `restore()` after each step.
  */
 export class WeightNoise extends tf.Callback {
   readonly stddev: number;
@@ -126,6 +128,10 @@ export class WeightNoise extends tf.Callback {
   private vars: tf.Variable[] | null;
   private readonly filter: (v: tf.Variable) => boolean;
   private noise: tf.Tensor[] | null = null;
+  /** Noise has been added for the coming step. */
+  private armed = false;
+  /** The loop calls onBatchBegin (fit), so perturb there. */
+  private sawBatchBegin = false;
   private steps = 0;
 
   constructor(options: WeightNoiseOptions, variables?: WeightSource) {
@@ -151,19 +157,21 @@ export class WeightNoise extends tf.Callback {
     return this.steps;
   }
 
-  /** Add a fresh e ~ N(0, sigma^2) to every variable (remembered for `restore`). */
+  /** Add a fresh e ~ N(0, sigma^2) to every variable (remembered for `restore` in "restore" mode). */
   perturb(): void {
     if (!this.vars) throw new Error("weightNoise: no variables: pass them to the constructor or train through fit/train (setModel)");
-    if (this.noise) throw new Error("weightNoise: perturb() called twice without restore()");
+    if (this.armed) throw new Error("weightNoise: perturb() called twice without restore()");
     const noise = this.vars.map((v) => tf.randomNormal(v.shape, 0, this.stddev, "float32"));
     tf.tidy(() => this.vars!.forEach((v, i) => v.assign(tf.add(v, noise[i]))));
     if (this.mode === "restore") this.noise = noise;
     else tf.dispose(noise);
+    this.armed = true;
     this.steps++;
   }
 
-  /** Subtract the noise added by the last `perturb()` ("restore" mode). */
+  /** Subtract the noise added by the last `perturb()` ("restore" mode; "persist" keeps it). */
   restore(): void {
+    this.armed = false;
     if (!this.noise) return;
     const noise = this.noise;
     tf.tidy(() => this.vars!.forEach((v, i) => v.assign(tf.sub(v, noise[i]))));
@@ -171,14 +179,28 @@ export class WeightNoise extends tf.Callback {
     this.noise = null;
   }
 
-  override async onBatchBegin(): Promise<void> {
-    this.perturb();
+  private stepsPerEpoch(): number {
+    const p = (this.params ?? {}) as { steps?: number | null; samples?: number | null; batchSize?: number | null };
+    if (p.steps) return p.steps;
+    if (p.samples && p.batchSize) return Math.ceil(p.samples / p.batchSize);
+    return Infinity;
   }
 
-  override async onBatchEnd(): Promise<void> {
-    if (this.steps === 0) {
-      throw new Error("weightNoise: the training loop called onBatchEnd without onBatchBegin, so no noise was added; use tfjs fit or a loop that calls onBatchBegin");
-    }
+  override async onEpochBegin(): Promise<void> {
+    if (!this.sawBatchBegin && !this.armed) this.perturb();
+  }
+
+  override async onBatchBegin(): Promise<void> {
+    this.sawBatchBegin = true;
+    if (!this.armed) this.perturb();
+  }
+
+  override async onBatchEnd(batch: number): Promise<void> {
+    this.restore();
+    if (!this.sawBatchBegin && batch < this.stepsPerEpoch() - 1) this.perturb();
+  }
+
+  override async onEpochEnd(): Promise<void> {
     this.restore();
   }
 
