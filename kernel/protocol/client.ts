@@ -54,6 +54,8 @@ export interface ExecuteOptions {
   onOutput?: (o: NbOutput) => void;
   /** Where display_ids live; default: the client's registry shared by all its executions. */
   displays?: DisplayRegistry;
+  /** Stop waiting (reject with ExecuteAbortedError); the execution itself goes on until interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface ExecuteResult {
@@ -82,6 +84,18 @@ export class TimeoutError extends Error {
   ) {
     super(message);
     this.name = "TimeoutError";
+  }
+}
+
+/** `execute` stopped waiting because its AbortSignal fired; same fields as TimeoutError. */
+export class ExecuteAbortedError extends Error {
+  constructor(
+    message: string,
+    readonly outputs: NbOutput[],
+    readonly settled: Promise<ExecuteResult>,
+  ) {
+    super(message);
+    this.name = "ExecuteAbortedError";
   }
 }
 
@@ -137,6 +151,18 @@ class Sender {
   }
 }
 
+/** Kernels still running when this process exits are killed (they are in their own process group). */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const p of live) {
+    try {
+      p.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
 type Pending = { resolve: (m: Message) => void; reject: (e: Error) => void };
 type IopubListener = (msg: Message) => void;
 
@@ -186,14 +212,20 @@ export class KernelClient {
     this.exited = new Promise<ExitInfo>((resolve) => {
       proc.once("exit", (code, signal) => {
         this.exitInfo = { code, signal };
-        // Let the pipes drain so the error carries the kernel's last words.
-        setTimeout(() => {
+        // Let the pipes drain so the error carries the kernel's last words ('close' comes after
+        // them; a grandchild holding the pipes open must not block us, hence the cap).
+        let drained = false;
+        proc.once("close", () => finish());
+        setTimeout(() => finish(), 1000);
+        const finish = () => {
+          if (drained) return;
+          drained = true;
           const err = this.diedError("the kernel");
           for (const p of this.pending.values()) p.reject(err);
           this.pending.clear();
           this.close();
           resolve({ code, signal });
-        }, 50);
+        };
       });
     });
     // The exit is reported through `exited` and rejected requests; a spawn error ends up there too.
@@ -256,7 +288,12 @@ export class KernelClient {
       cwd: launch.cwd,
       env: { ...(launch.env ?? process.env), JPY_PARENT_PID: String(process.pid) },
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group: a Ctrl-C in the terminal reaches only the client, which decides
+      // whether to interrupt (otherwise the kernel would get the terminal's SIGINT and ours).
+      detached: true,
     });
+    live.add(proc);
+    proc.once("exit", () => live.delete(proc));
     const client = new KernelClient(proc, dir, conn, file, launch.interruptMode ?? "signal");
     try {
       await client.waitForReady(opts.startupTimeoutMs ?? 30_000, argv);
@@ -481,19 +518,35 @@ export class KernelClient {
     };
     done.then(cleanup, cleanup);
     const timeoutMs = opts.timeoutMs ?? 0;
-    if (!(timeoutMs > 0)) return done;
+    const signal = opts.signal;
+    if (!(timeoutMs > 0) && !signal) return done;
     return new Promise<ExecuteResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        done.catch(() => undefined); // the caller gets it through TimeoutError.settled
-        reject(new TimeoutError(`the cell did not finish within ${timeoutMs / 1000} s`, collector.outputs, done));
-      }, timeoutMs);
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = () => {
+        finish();
+        done.catch(() => undefined); // the caller gets it through `settled`
+        reject(new ExecuteAbortedError("stopped waiting for the cell", collector.outputs, done));
+      };
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => {
+          finish();
+          done.catch(() => undefined);
+          reject(new TimeoutError(`the cell did not finish within ${timeoutMs / 1000} s`, collector.outputs, done));
+        }, timeoutMs);
+      }
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort);
       done.then(
         (v) => {
-          clearTimeout(timer);
+          finish();
           resolve(v);
         },
         (e: unknown) => {
-          clearTimeout(timer);
+          finish();
           reject(e);
         },
       );
