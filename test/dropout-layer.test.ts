@@ -178,3 +178,19 @@ test("mcDropoutPredict: T passes with dropout on; mean near weight scaling for a
   model.dispose();
   unseed();
 });
+
+test("dropoutLayer inside train: masks drawn every step, none in evaluation", async () => {
+  await useBackend("cpu", { quiet: true });
+  const { train } = await import("../src/training/train");
+  seed(51);
+  const rec = new RecordingDropout({ rate: 0.5, inputShape: [6] });
+  const model = tf.sequential({ layers: [rec, tf.layers.dense({ units: 1 })] });
+  const x = tf.ones([8, 6]);
+  const y = tf.zeros([8, 1]);
+  await train(model, { x, y }, { epochs: 3, batchSize: 4, loss: "mse", validationData: { x, y }, progress: false });
+  assert.equal(rec.masks.length, 6, "one mask per training step, none for validation");
+  assert.notDeepEqual(rec.masks[0], rec.masks[1]);
+  tf.dispose([x, y]);
+  model.dispose();
+  unseed();
+});
