@@ -7,6 +7,7 @@
  * the data loss on the validation set, comparable with `loss`.
  */
 import type { DataFrame } from "danfojs-node";
+import { historyToFrame } from "../frames/history-frame";
 
 export class History {
   /** Epoch indices (0-based) in the order they ran. */
@@ -52,24 +53,8 @@ export class History {
     });
   }
 
-  /** A danfo DataFrame with an `epoch` column and one column per metric. */
+  /** A danfo DataFrame with an `epoch` column and one column per metric (via frames' historyToFrame). */
   toFrame(): DataFrame {
-    // Loaded lazily: danfo is heavy and most runs never build a frame.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const frames = tryRequire("../frames") as { historyToFrame?: (h: unknown) => DataFrame } | null;
-    if (frames && typeof frames.historyToFrame === "function") return frames.historyToFrame(this);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const dfd = require("danfojs-node") as typeof import("danfojs-node");
-    const columns: Record<string, number[]> = { epoch: this.epoch.slice() };
-    for (const [name, arr] of Object.entries(this.metrics)) columns[name] = arr.slice();
-    return new dfd.DataFrame(columns);
-  }
-}
-
-function tryRequire(id: string): unknown {
-  try {
-    return require(id);
-  } catch {
-    return null;
+    return historyToFrame(this);
   }
 }
