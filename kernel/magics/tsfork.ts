@@ -50,3 +50,11 @@ export function toFunctionBody(code: string): FunctionBody {
   t.forEachChild(sf, visit);
   return { body, usesAwait };
 }
+
+/** Offset of the first JSON syntax error (TypeScript's JSON parser), or null. */
+export function jsonErrorOffset(text: string): number | null {
+  const t = ts();
+  const sf = t.parseJsonText("spec.json", text) as TS.JsonSourceFile & { parseDiagnostics?: TS.Diagnostic[] };
+  const d = sf.parseDiagnostics?.[0];
+  return d && typeof d.start === "number" ? d.start : null;
+}

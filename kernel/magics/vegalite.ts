@@ -8,6 +8,7 @@
 import { MagicError, UsageError } from "./errors";
 import { parseOptions, splitArgs } from "./args";
 import type { Magic } from "./registry";
+import { jsonErrorOffset } from "./tsfork";
 
 const USAGE = "%%vegalite [--data varName]\n<vega-lite JSON spec>";
 
@@ -24,9 +25,16 @@ export function parseSpecJson(body: string): Record<string, unknown> {
     spec = JSON.parse(body);
   } catch (e) {
     const msg = (e as Error).message;
+    // Node's message has the offset only for some errors; TypeScript's JSON parser always has one.
     const m = /position (\d+)/.exec(msg);
+    let pos: number | null = m ? Number(m[1]) : null;
+    try {
+      pos = pos ?? jsonErrorOffset(body);
+    } catch {
+      // no position then
+    }
     // The body starts on the cell's second line.
-    const where = m ? (({ line, col }) => ` at line ${line + 1}, column ${col} of the cell`)(lineCol(body, Number(m[1]))) : "";
+    const where = pos !== null ? (({ line, col }) => ` at line ${line + 1}, column ${col} of the cell`)(lineCol(body, pos)) : "";
     throw new MagicError("JSONDecodeError", `the %%vegalite cell is not valid JSON${where}: ${msg}`);
   }
   if (!spec || typeof spec !== "object" || Array.isArray(spec)) throw new MagicError("ValueError", "a vega-lite spec must be a JSON object");
