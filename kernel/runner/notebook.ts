@@ -145,15 +145,15 @@ export function parseNotebook(text: string, file: string): ReadResult {
   }
   if (!isObject(parsed)) throw new NotebookError(file, "not a notebook: the JSON is not an object");
   const raw = parsed;
+  if (typeof raw.nbformat === "number" && raw.nbformat !== 4) {
+    throw new NotebookError(file, `nbformat ${raw.nbformat} is not supported; only nbformat 4 is` + (raw.nbformat < 4 ? " (convert it with `jupyter nbconvert --to notebook --nbformat 4`)" : ""));
+  }
   const missing = ["cells", "nbformat"].filter((k) => !(k in raw));
   if (missing.length) {
     const hint = "worksheets" in raw ? " (it looks like nbformat 3; convert it with `jupyter nbconvert --to notebook --nbformat 4`)" : "";
     throw new NotebookError(file, `not a notebook: no ${missing.map((k) => `"${k}"`).join(" or ")} key${hint}`);
   }
   if (typeof raw.nbformat !== "number" || !Number.isInteger(raw.nbformat)) throw new NotebookError(file, `not a notebook: "nbformat" must be an integer, got ${JSON.stringify(raw.nbformat)}`);
-  if (raw.nbformat !== 4) {
-    throw new NotebookError(file, `nbformat ${raw.nbformat} is not supported; only nbformat 4 is` + (raw.nbformat < 4 ? " (convert it with `jupyter nbconvert --to notebook --nbformat 4`)" : ""));
-  }
   let minor = raw.nbformat_minor;
   if (minor === undefined) {
     warnings.push(`${file}: no nbformat_minor; assuming 0`);
