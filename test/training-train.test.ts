@@ -54,7 +54,14 @@ test("the penalty is reported separately and val_loss is the data loss only", as
   const d = twoMoons({ n: 64, seed: 1 });
   const m = mlp({ inputs: 2, hidden: [8], outputs: 1, outputActivation: "sigmoid" });
   const pen = l2(0.1);
-  const h = await train(m, d, { epochs: 2, batchSize: 64, optimizer: "sgd", learningRate: 0.1, loss: "binaryCrossentropy", penalty: pen, validationData: d, progress: false });
+  // Full batch: one step per epoch, so epoch e's penalty is Omega at the weights when the epoch begins.
+  const expected: number[] = [];
+  const onEpochBegin = () => {
+    const sq = m.trainableWeights.filter((w) => w.name.endsWith("kernel")).reduce((acc, w) => acc + Array.from(w.read().dataSync()).reduce((a, v) => a + v * v, 0), 0);
+    expected.push((0.1 / 2) * sq);
+  };
+  const h = await train(m, d, { epochs: 2, batchSize: 64, optimizer: "sgd", learningRate: 0.1, loss: "binaryCrossentropy", penalty: pen, validationData: d, progress: false, callbacks: { onEpochBegin } });
+  h.metrics.penalty.forEach((p, i) => close(p, expected[i], 1e-5, `penalty epoch ${i} = alpha/2 * sum of squared kernels (no biases)`));
   // val_loss at the end equals the data loss evaluated independently.
   const ev = await evaluateModel(m, d, { loss: "binaryCrossentropy" });
   close(h.last("val_loss")!, ev.loss, 1e-6, "val_loss");
@@ -65,7 +72,6 @@ test("the penalty is reported separately and val_loss is the data loss only", as
     return tf.neg(tf.mean(tf.add(tf.mul(d.y, tf.log(pc)), tf.mul(tf.sub(1, d.y), tf.log(tf.sub(1, pc)))))).dataSync()[0];
   });
   close(ev.loss, manual, 1e-5, "data loss vs manual BCE");
-  // Penalty at the start of epoch 2 (full batch: one step per epoch) = alpha/2 * sum of squared KERNELS (no biases).
   m.dispose();
   d.x.dispose();
   d.y.dispose();
@@ -210,4 +216,21 @@ test("bad input gives clear errors", async () => {
   m.dispose();
   x.dispose();
   y.dispose();
+});
+
+test("sparseCategoricalCrossentropy on labels equals categoricalCrossentropy on one-hot targets", async () => {
+  await useBackend("cpu", { quiet: true });
+  const b = blobs({ n: 45, centers: 3, dims: 4, seed: 12 });
+  const y1 = oneHot(b.labels, 3);
+  const runs: Array<Record<string, number[]>> = [];
+  for (const [loss, y] of [["sparseCategoricalCrossentropy", b.y], ["categoricalCrossentropy", y1]] as const) {
+    seed(12);
+    const m = mlp({ inputs: 4, hidden: [6], outputs: 3, outputActivation: "softmax" });
+    const h = await train(m, { x: b.x, y }, { epochs: 3, batchSize: 15, shuffle: false, optimizer: "sgd", learningRate: 0.2, loss, metrics: ["accuracy"], progress: false });
+    runs.push(h.metrics);
+    m.dispose();
+  }
+  runs[0].loss.forEach((v, i) => close(v, runs[1].loss[i], 1e-6, "loss"));
+  assert.deepEqual(runs[0].accuracy, runs[1].accuracy);
+  [b.x, b.y, y1].forEach((t) => t.dispose());
 });

@@ -31,7 +31,7 @@ import type { Regularizer } from "@tensorflow/tfjs-layers/dist/regularizers";
  */
 export function isKernelVariable(v: { name: string; shape: number[] }): boolean {
   const name = v.name.toLowerCase();
-  if (/(^|[/_])(bias|beta|gamma|moving_mean|moving_variance)(_\d+)?$/.test(name) || /bias/.test(name)) {
+  if (/bias|beta|gamma|moving_mean|moving_variance/.test(name)) {
     return false;
   }
   if (/kernel|embeddings|weight/.test(name)) return true;

@@ -86,8 +86,3 @@ export class CallbackRunner {
     for (const c of this.callbacks) await c.onTrainEnd?.(logs, this.state);
   }
 }
-
-/** A callback from plain functions, for `train` or `fit`. */
-export function callback(hooks: TrainCallback): TrainCallback {
-  return hooks;
-}

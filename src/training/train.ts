@@ -386,6 +386,7 @@ export async function train(model: Trainable, data: Dataset, options: TrainOptio
       const yss = perm ? ys.map((y) => tf.gather(y, perm)) : ys;
       perm?.dispose();
       let acc: tf.Tensor1D | null = null;
+      let seen = 0;
       for (let b = 0; b < batches; b++) {
         const start = b * batchSize;
         const size = Math.min(batchSize, n - start);
@@ -393,6 +394,7 @@ export async function train(model: Trainable, data: Dataset, options: TrainOptio
         const xb = whole ? xs : xs.slice(start, size);
         const yb = whole ? yss : yss.map((y) => y.slice(start, size));
         const v = step(xb, yb, size);
+        seen += size;
         if (!whole) {
           xb.dispose();
           yb.forEach((t) => t.dispose());
@@ -414,7 +416,8 @@ export async function train(model: Trainable, data: Dataset, options: TrainOptio
       const sums = await acc!.data();
       acc!.dispose();
       const logs: Logs = {};
-      logKeys.forEach((k, i) => (logs[k] = sums[i] / n));
+      // Divide by the rows actually seen: a callback may stop in mid-epoch.
+      logKeys.forEach((k, i) => (logs[k] = sums[i] / seen));
       if (options.validationData) {
         const vv = evaluateVector(model, obj, options.validationData, batchSize);
         const vals = await vv.data();
