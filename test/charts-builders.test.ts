@@ -22,6 +22,8 @@ import {
   pngSize,
 } from "../src/charts";
 import { contourSegments, sampleGrid } from "../src/charts/marching-squares";
+import { rasterDataURL } from "../src/charts/raster";
+import * as zlib from "node:zlib";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const vl561 = require("vega-lite-5.6.1") as { version: string; compile(spec: unknown, opt?: unknown): { spec: unknown } };
@@ -91,18 +93,34 @@ test("builders read tensors without leaking any", async () => {
   tf.dispose([w, imgs, pts, labels]);
 });
 
-test("decision boundary grid holds predict's probabilities at the cell centres", () => {
-  const predict = (g: number[][]) => g.map(([x, y]) => 1 / (1 + Math.exp(-(x - y))));
+test("decision boundary: predict sees the cell centres; the p = 0.5 line is where it should be", () => {
+  let seen: number[][] = [];
+  const predict = (g: number[][]) => ((seen = g), g.map(([x, y]) => 1 / (1 + Math.exp(-(x - y)))));
   const c = decisionBoundary({ predict, xDomain: [0, 2], yDomain: [0, 1], resolution: 4 });
-  const cells = ((c.spec.layer as Array<{ data: { values: Array<{ x: number; y: number; p: number }> } }>)[0]).data.values;
-  assert.equal(cells.length, 16);
-  for (const cell of cells) {
-    // x is the cell's left edge; width 2/4, height 1/4.
-    const cx = cell.x + 0.25;
-    const cy = cell.y + 0.125;
-    assert.ok(Math.abs(cell.p - 1 / (1 + Math.exp(-(cx - cy)))) < 1e-3);
-  }
+  // Centres row by row (y outer): x = (i + 1/2)·2/4, y = (j + 1/2)·1/4.
+  const expected = [0, 1, 2, 3].flatMap((j) => [0, 1, 2, 3].map((i) => [(i + 0.5) * 0.5, (j + 0.5) * 0.25]));
+  assert.deepEqual(seen, expected);
+  const layers = c.spec.layer as Array<{ mark: { type: string } | string; data: { values: Array<Record<string, number>> } }>;
+  const rule = layers.find((l) => typeof l.mark === "object" && l.mark.type === "rule");
+  assert.ok(rule, "has the p = 0.5 contour");
+  // p = 0.5 exactly where x = y; linear interpolation of a sigmoid is off by little on this grid.
+  for (const s of rule!.data.values) for (const [x, y] of [[s.x, s.y], [s.x2, s.y2]]) assert.ok(Math.abs(x - y) < 0.02, `(${x}, ${y})`);
   assert.throws(() => decisionBoundary({ points: [[0, 0]] }), /give either predict/);
+});
+
+test("raster image: PNG rows top-down (highest y first), colours from the vega scheme", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const vega = require("vega") as { scheme(n: string): (t: number) => string };
+  const url = rasterDataURL([[0, 1], [1, 1]], { scheme: "blueorange", domain: [0, 1] }); // value 0 at (x0, y0) = bottom-left
+  const png = Buffer.from(url.replace(/^data:image\/png;base64,/, ""), "base64");
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [2, 2]);
+  // IDAT starts after signature (8) + IHDR chunk (25); inflate it: 2 scanlines of filter byte + 2 RGB pixels.
+  const idatLen = png.readUInt32BE(33);
+  const raw = zlib.inflateSync(png.subarray(41, 41 + idatLen));
+  const rgb = (row: number, col: number) => [...raw.subarray(row * 7 + 1 + col * 3, row * 7 + 4 + col * 3)];
+  const hexOrRgb = (s: string) => (s.match(/\d+/g) ?? []).map(Number);
+  assert.deepEqual(rgb(1, 0), hexOrRgb(vega.scheme("blueorange")(0)), "bottom-left pixel = value 0");
+  assert.deepEqual(rgb(0, 0), hexOrRgb(vega.scheme("blueorange")(1)));
 });
 
 test("marching squares puts contour points on the level set (circle of radius 1)", () => {

@@ -1,6 +1,6 @@
 /**
  * Decision boundary of a 2-D binary classifier: P(class 1 | x) on a grid as
- * rects (blue-orange diverging, 0.5 = neutral), the p = 0.5 contour, and the
+ * one raster image (blue-orange diverging, 0.5 = neutral; see raster.ts), the p = 0.5 contour, and the
  * data points coloured by class, all clipped to the plot.
  *
  * Grid convention: resolution n gives n×n cells; cell (i, j) is centred at
@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Chart } from "./chart";
 import { toMatrix, toNumbers, round6, type MatrixInput, type NumericInput } from "./data";
 import { contourSegments } from "./marching-squares";
+import { rasterDataURL, rasterLayer } from "./raster";
 
 export type PredictFn = (points: number[][]) => ArrayLike<number> | tf.Tensor;
 
@@ -101,9 +102,6 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
   const xDomain: [number, number] = options.xDomain ?? [xs[0] - dx / 2, xs[xs.length - 1] + dx / 2];
   const yDomain: [number, number] = options.yDomain ?? [ys[0] - dy / 2, ys[ys.length - 1] + dy / 2];
 
-  // Compact columns: vega-lite computes x2/y2 so the inline data stays small.
-  const cells: Array<Record<string, number>> = [];
-  for (let j = 0; j < ys.length; j++) for (let i = 0; i < xs.length; i++) cells.push({ x: round6(xs[i] - dx / 2), y: round6(ys[j] - dy / 2), p: Math.round(p[j][i] * 1000) / 1000 });
   const boundary = contourSegments(xs, ys, p, [0.5]).map((s) => ({ x: round6(s.x), y: round6(s.y), x2: round6(s.x2), y2: round6(s.y2) }));
   const names = options.classNames;
   const points = pts.map((r, k) => {
@@ -116,19 +114,28 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
   const yScale = { domain: yDomain.map(round6), nice: false, zero: false };
   const xT = options.xTitle ?? "x₁";
   const yT = options.yTitle ?? "x₂";
+  const height = options.height ?? 360;
+  const width = options.width ?? height;
+  // Centres -> the raster covers [xs0 - dx/2, xsN + dx/2]; the plot domain may differ, so the
+  // image is placed on the grid's own extent and clipped to the plot.
+  const gx0 = xs[0] - dx / 2;
+  const gx1 = xs[xs.length - 1] + dx / 2;
+  const gy0 = ys[0] - dy / 2;
+  const gy1 = ys[ys.length - 1] + dy / 2;
+  const pxW = (width * (gx1 - gx0)) / (xDomain[1] - xDomain[0]);
+  const pxH = (height * (gy1 - gy0)) / (yDomain[1] - yDomain[0]);
+  const url = rasterDataURL(p, { scheme: "blueorange", domain: [0, 1], opacity: 0.8 });
+  const grid = rasterLayer(url, round6(gx0), round6(gy1), round6(pxW), round6(pxH));
+  const gridEnc = grid.encoding as Record<string, Record<string, unknown>>;
+  gridEnc.x = { ...gridEnc.x, scale: xScale, title: xT };
+  gridEnc.y = { ...gridEnc.y, scale: yScale, title: yT };
   const layers: Array<Record<string, unknown>> = [
+    grid,
     {
-      data: { values: cells },
-      // Cells overlap by 3 % so anti-aliased edges leave no hairline seams in the PNG.
-      transform: [{ calculate: `datum.x + ${round6(dx * 1.03)}`, as: "x2" }, { calculate: `datum.y + ${round6(dy * 1.03)}`, as: "y2" }],
-      mark: { type: "rect", clip: true, opacity: 0.75 },
-      encoding: {
-        x: { field: "x", type: "quantitative", scale: xScale, title: xT },
-        x2: { field: "x2" },
-        y: { field: "y", type: "quantitative", scale: yScale, title: yT },
-        y2: { field: "y2" },
-        color: { field: "p", type: "quantitative", title: "P(class 1)", scale: { scheme: "blueorange", domain: [0, 1] } },
-      },
+      // Invisible marks that only carry the colour legend of the raster.
+      data: { values: [{ p: 0 }, { p: 1 }] },
+      mark: { type: "point", opacity: 0 },
+      encoding: { color: { field: "p", type: "quantitative", title: "P(class 1)", scale: { scheme: "blueorange", domain: [0, 1] } } },
     },
   ];
   if (boundary.length) {
@@ -149,13 +156,12 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
       },
     });
   }
-  const theme = { w: options.width, h: options.height };
   const spec: Record<string, unknown> = {
     title: options.title ?? "Decision boundary",
+    width,
+    height,
     layer: layers,
     resolve: { scale: { color: "independent" } },
   };
-  spec.height = theme.h ?? 360;
-  spec.width = theme.w ?? spec.height;
   return new Chart(spec);
 }

@@ -5,13 +5,14 @@
  * unregularized optimum w* and the regularized optimum w̃.
  *
  * Bands: grid cells coloured by how many loss levels they exceed (darker =
- * lower loss). Lines: marching squares (marching-squares.ts).
+ * lower loss), drawn as one raster image (raster.ts). Lines: marching squares (marching-squares.ts).
  * Penalty shorthands (no 1/2 factor; only the level sets matter here):
  *   "l2": Ω(w) = w₁² + w₂²     "l1": Ω(w) = |w₁| + |w₂|
  */
 import { Chart } from "./chart";
 import { toMatrix, round6, type MatrixInput } from "./data";
 import { contourSegments, quantileLevels, sampleGrid } from "./marching-squares";
+import { rasterDataURL, rasterLayer } from "./raster";
 
 export type Surface = (w1: number, w2: number) => number;
 
@@ -64,33 +65,34 @@ export function lossContours(options: LossContoursOptions): Chart {
   const levels = Array.isArray(options.levels) ? [...options.levels].sort((a, b) => a - b) : quantileLevels(z, options.levels ?? 8);
 
   // Bands: a cell's band = number of levels below its centre value (mean of corners).
-  const cells: Array<Record<string, number>> = [];
+  const bands: number[][] = [];
   for (let j = 0; j + 1 < ys.length; j++) {
+    const row: number[] = [];
     for (let i = 0; i + 1 < xs.length; i++) {
       const v = (z[j][i] + z[j][i + 1] + z[j + 1][i] + z[j + 1][i + 1]) / 4;
       let band = 0;
       while (band < levels.length && v > levels[band]) band++;
-      // 3 % overlap: no hairline seams between anti-aliased cells in the PNG.
-      cells.push({ x: round6(xs[i]), y: round6(ys[j]), x2: round6(xs[i] + 1.03 * (xs[i + 1] - xs[i])), y2: round6(ys[j] + 1.03 * (ys[j + 1] - ys[j])), band });
+      row.push(band);
     }
+    bands.push(row);
   }
   const rnd = (s: { x: number; y: number; x2: number; y2: number }) => ({ x: round6(s.x), y: round6(s.y), x2: round6(s.x2), y2: round6(s.y2) });
   const lossLines = contourSegments(xs, ys, z, levels).map(rnd);
 
   const xScale = { domain: xDomain.map(round6), nice: false, zero: false };
   const yScale = { domain: yDomain.map(round6), nice: false, zero: false };
+  const height = options.height ?? 400;
+  const width = options.width ?? height;
+  // The bands are one raster image (raster.ts) placed on the grid's extent, clipped to the plot.
+  const pxW = (width * (xs[xs.length - 1] - xs[0])) / (xDomain[1] - xDomain[0]);
+  const pxH = (height * (ys[ys.length - 1] - ys[0])) / (yDomain[1] - yDomain[0]);
+  const url = rasterDataURL(bands, { scheme: "blues", reverse: true, domain: [0, levels.length + 3] });
+  const raster = rasterLayer(url, round6(xs[0]), round6(ys[ys.length - 1]), round6(pxW), round6(pxH));
+  const enc = raster.encoding as Record<string, Record<string, unknown>>;
+  enc.x = { ...enc.x, scale: xScale, title: "w₁" };
+  enc.y = { ...enc.y, scale: yScale, title: "w₂" };
   const layers: Array<Record<string, unknown>> = [
-    {
-      data: { values: cells },
-      mark: { type: "rect", clip: true },
-      encoding: {
-        x: { field: "x", type: "quantitative", scale: xScale, title: "w₁" },
-        x2: { field: "x2" },
-        y: { field: "y", type: "quantitative", scale: yScale, title: "w₂" },
-        y2: { field: "y2" },
-        color: { field: "band", type: "quantitative", scale: { scheme: "blues", reverse: true, domain: [0, levels.length + 3] }, legend: null },
-      },
-    },
+    raster,
     {
       data: { values: lossLines },
       mark: { type: "rule", clip: true, color: "#0b3c6b", strokeWidth: 1.2, opacity: 0.8 },
@@ -140,10 +142,9 @@ export function lossContours(options: LossContoursOptions): Chart {
   }
   const spec: Record<string, unknown> = {
     title: options.title ?? "Loss contours",
+    width,
+    height,
     layer: layers,
-    resolve: { scale: { color: "independent" } },
   };
-  spec.height = options.height ?? 400;
-  spec.width = options.width ?? spec.height;
   return new Chart(spec);
 }

@@ -14,6 +14,7 @@
  */
 import { Resvg } from "@resvg/resvg-js";
 import { fontFiles, installTextMetrics, FONT_FAMILY } from "./font";
+import { resolveInlineImages } from "./raster";
 
 /** A vega-lite (v5) spec; kept loose because specs are plain JSON. */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -106,6 +107,7 @@ export function vegaToSVG(vegaSpec: Record<string, unknown>, warnings: string[] 
     if (view._pending) {
       throw new Error("the chart loads data asynchronously (a data url?); inline the data (data: {values: [...]}) to render it as an image");
     }
+    resolveInlineImages(view.scenegraph().root as Parameters<typeof resolveInlineImages>[0]);
     const p = view.padding();
     const o = view._origin;
     const width = Math.max(0, view._viewWidth + p.left + p.right);
