@@ -98,7 +98,11 @@ async function timeLoops(fn: () => unknown, n: number, ctx: MagicContext): Promi
     }
     if (ctx.interrupted()) throw new MagicError("KeyboardInterrupt", "timeit interrupted");
   }
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  // Let a pending interrupt (SIGINT handler, interrupt_request) in between runs of synchronous code.
+  await new Promise((res) => setImmediate(res));
+  if (ctx.interrupted()) throw new MagicError("KeyboardInterrupt", "timeit interrupted");
+  return seconds;
 }
 
 export async function timeit(code: string, ctx: MagicContext, loops: number | null, repeat: number): Promise<TimeitResult> {
