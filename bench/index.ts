@@ -1,0 +1,192 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=training,kernel,charts,notebooks]`
+ *
+ * Every contender runs in the same process run, interleaved, so figures are
+ * read as ratios; absolute times are context only. Writes
+ * bench/results.json and bench/results.png (made with reglab's own charts).
+ */
+import fs from "fs";
+import os from "os";
+import path from "path";
+import { execFileSync, spawnSync } from "child_process";
+import { benchTraining } from "./training";
+import { benchCharts } from "./charts";
+import { benchKernels, benchMagicsOverhead } from "./kernel";
+import { median } from "./stats";
+import { chart, save } from "../src/charts";
+import { writeFileAtomic } from "../kernel/runner/notebook";
+
+const root = path.resolve(__dirname, "..", "..");
+const SECTIONS = ["training", "kernel", "charts", "notebooks"] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Row {
+  section: Section;
+  name: string;
+  value: number;
+  unit: string;
+  /** e.g. "1.8× PyTorch", "target ≤ 100 ms: met". */
+  note: string;
+}
+
+function parseArgs(argv: string[]): { quick: boolean; only: Set<Section> } {
+  let quick = false;
+  let only = new Set<Section>(SECTIONS);
+  for (const a of argv) {
+    if (a === "--quick") quick = true;
+    else if (a.startsWith("--only=")) {
+      const names = a.slice("--only=".length).split(",");
+      for (const n of names) {
+        if (!(SECTIONS as readonly string[]).includes(n)) throw new Error(`unknown section "${n}"; sections: ${SECTIONS.join(", ")}`);
+      }
+      only = new Set(names as Section[]);
+    } else if (a === "--help" || a === "-h") {
+      console.log("Usage: npm run bench -- [--quick] [--only=training,kernel,charts,notebooks]");
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  return { quick, only };
+}
+
+function pytorchAvailable(): boolean {
+  try {
+    execFileSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Median ms per epoch of the PyTorch twin of the chapter MLP (first epoch dropped as warm-up). */
+function pytorchMsPerEpoch(batch: number, epochs: number): number {
+  const out = execFileSync("/usr/bin/python3", [path.join(root, "bench", "torch_mlp.py"), "--batch", String(batch), "--epochs", String(epochs + 1)], {
+    encoding: "utf8",
+  });
+  const parsed = JSON.parse(out.trim().split("\n").pop()!) as { msPerEpoch: number[] };
+  return median(parsed.msPerEpoch.slice(1));
+}
+
+async function trainingSection(quick: boolean): Promise<Row[]> {
+  const rows: Row[] = [];
+  const torch = pytorchAvailable();
+  if (!torch) console.log("  PyTorch not installed (apt-get install python3-torch): ratios to PyTorch skipped");
+  const ours = await benchTraining({ quick });
+  const torchMs = new Map<number, number>();
+  if (torch) for (const b of [64, 256]) torchMs.set(b, pytorchMsPerEpoch(b, quick ? 3 : 5));
+  for (const r of ours) {
+    const batch = Number(/batch (\d+)/.exec(r.name)?.[1]);
+    const fit = ours.find((o) => o.backend === r.backend && o.name === `tfjs model.fit, batch ${batch}`);
+    const notes: string[] = [];
+    const pt = torchMs.get(batch);
+    if (pt) notes.push(`${(r.msPerEpoch / pt).toFixed(2)}× PyTorch`);
+    if (fit && fit !== r) notes.push(`${(r.msPerEpoch / fit.msPerEpoch).toFixed(2)}× model.fit (target ≤ 1.0)`);
+    rows.push({ section: "training", name: `${r.name} [${r.backend}]`, value: r.msPerEpoch, unit: "ms/epoch", note: notes.join("; ") });
+  }
+  for (const [b, ms] of torchMs) rows.push({ section: "training", name: `PyTorch CPU, batch ${b}`, value: ms, unit: "ms/epoch", note: "reference" });
+  return rows;
+}
+
+async function kernelSection(quick: boolean): Promise<Row[]> {
+  const rows: Row[] = [];
+  const ks = await benchKernels({ quick });
+  const tslab = ks.find((k) => k.kernel === "tslab");
+  for (const k of ks) {
+    const vs = tslab && k !== tslab ? `${(k.startMs / tslab.startMs).toFixed(2)}× tslab${k.kernel === "reglab" ? " (target ≤ 1.0)" : ""}` : "";
+    rows.push({ section: "kernel", name: `${k.kernel}: start`, value: k.startMs, unit: "ms", note: vs });
+    rows.push({ section: "kernel", name: `${k.kernel}: trivial cell p50 / p90`, value: k.cellP50Ms, unit: "ms", note: `p90 ${k.cellP90Ms.toFixed(1)} ms` });
+    rows.push({ section: "kernel", name: `${k.kernel}: after ${quick ? 50 : 200} cells p50 / p90`, value: k.laterP50Ms, unit: "ms", note: `p90 ${k.laterP90Ms.toFixed(1)} ms` });
+  }
+  const m = await benchMagicsOverhead({ quick });
+  rows.push({ section: "kernel", name: "magics layer, plain cell", value: m.plainUs, unit: "µs", note: "target ≤ 1000 µs" });
+  rows.push({ section: "kernel", name: "magics layer, cell with % in code", value: m.percentInCodeUs, unit: "µs", note: "target ≤ 1000 µs" });
+  return rows;
+}
+
+async function chartsSection(quick: boolean): Promise<Row[]> {
+  return (await benchCharts({ quick })).map((r) => ({
+    section: "charts" as const,
+    name: r.name,
+    value: r.ms,
+    unit: "ms",
+    note: r.target ? `target ≤ ${r.target} ms: ${r.ms <= r.target ? "met" : "MISSED"}` : "",
+  }));
+}
+
+function notebooksSection(): Row[] {
+  const dir = path.join(root, "notebooks");
+  const nbs = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-bench-nb-"));
+  const rows: Row[] = [];
+  let total = 0;
+  for (const nb of nbs) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [path.join(root, "bin", "reglab.js"), "run", path.join(dir, nb), "--out", outDir, "--quiet"], {
+      encoding: "utf8",
+    });
+    const ms = performance.now() - t0;
+    total += ms;
+    rows.push({ section: "notebooks", name: nb, value: ms / 1000, unit: "s", note: r.status === 0 ? "target ≤ 90 s" : `FAILED (exit ${r.status})` });
+  }
+  rows.push({ section: "notebooks", name: "all notebooks", value: total / 1000, unit: "s", note: `${nbs.length} notebooks` });
+  fs.rmSync(outDir, { recursive: true, force: true });
+  return rows;
+}
+
+function printTable(rows: Row[]): void {
+  let section = "";
+  for (const r of rows) {
+    if (r.section !== section) {
+      section = r.section;
+      console.log(`\n## ${section}`);
+    }
+    const v = r.value < 10 ? r.value.toFixed(2) : r.value.toFixed(1);
+    console.log(`  ${r.name.padEnd(44)} ${v.padStart(9)} ${r.unit.padEnd(8)} ${r.note}`);
+  }
+}
+
+function ratioChart(rows: Row[]) {
+  const training = rows.filter((r) => r.section === "training" && /× PyTorch/.test(r.note));
+  const values = training.map((r) => ({ contender: r.name, ratio: Number(/([\d.]+)× PyTorch/.exec(r.note)![1]) }));
+  return chart({
+    title: "Training time per epoch relative to PyTorch CPU (lower is better)",
+    data: { values },
+    layer: [
+      { mark: "bar", encoding: { y: { field: "contender", type: "nominal", sort: null, title: null }, x: { field: "ratio", type: "quantitative", title: "× PyTorch" } } },
+      { mark: { type: "rule", strokeDash: [4, 4] }, encoding: { x: { datum: 1 } } },
+    ],
+  });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { quick, only } = parseArgs(argv);
+  const started = new Date().toISOString();
+  const rows: Row[] = [];
+  const run = async (s: Section, f: () => Promise<Row[]> | Row[]) => {
+    if (!only.has(s)) return;
+    console.log(`bench: ${s}${quick ? " (quick)" : ""} …`);
+    const t0 = performance.now();
+    rows.push(...(await f()));
+    console.log(`bench: ${s} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  await run("training", () => trainingSection(quick));
+  await run("kernel", () => kernelSection(quick));
+  await run("charts", () => chartsSection(quick));
+  await run("notebooks", () => notebooksSection());
+  printTable(rows);
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+  const outJson = path.join(root, "bench", "results.json");
+  writeFileAtomic(outJson, JSON.stringify({ started, quick, machine, rows }, null, 1) + "\n");
+  console.log(`\nwrote ${path.relative(root, outJson)}`);
+  if (rows.some((r) => /× PyTorch/.test(r.note))) {
+    const png = path.join(root, "bench", "results.png");
+    save(ratioChart(rows), png);
+    console.log(`wrote ${path.relative(root, png)}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * Kernel benchmark: start time and trivial-cell round trips for the reglab
+ * kernel, plain tslab and (where installed) IPython, all through the same
+ * client (our KernelClient over ZeroMQ), interleaved so that machine noise
+ * hits every contender alike. Also the magics layer's own cost per plain
+ * cell, measured in-process against the bare executor it wraps.
+ */
+import path from "path";
+import { execFileSync } from "child_process";
+import { KernelClient, type KernelLaunch } from "../kernel/protocol/client";
+import { kernelArgv } from "../kernel/kernelspec";
+import { createMagicsLayer } from "../kernel/magics";
+import type { CellExecutor, CellIO, CellOutcome } from "../kernel/execution/types";
+import { median, percentile } from "./stats";
+
+export interface KernelBenchRow {
+  kernel: string;
+  startMs: number;
+  cellP50Ms: number;
+  cellP90Ms: number;
+  /** The same after `warmCells` more cells: how the cost grows. */
+  laterP50Ms: number;
+  laterP90Ms: number;
+}
+
+interface Contender {
+  name: string;
+  launch: KernelLaunch;
+  cell: string;
+}
+
+const root = path.resolve(__dirname, "..", "..");
+
+function contenders(): Contender[] {
+  const list: Contender[] = [
+    { name: "reglab", launch: { argv: kernelArgv(), env: { ...process.env, REGLAB_HEADLESS: "1" } }, cell: "1 + 1" },
+    {
+      name: "tslab",
+      launch: { argv: [process.execPath, path.join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"] },
+      cell: "1 + 1",
+    },
+  ];
+  try {
+    execFileSync("/usr/bin/python3", ["-c", "import ipykernel"], { stdio: "ignore" });
+    list.push({ name: "ipython", launch: { argv: ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"] }, cell: "1 + 1" });
+  } catch {
+    console.log("  (IPython kernel not installed: apt-get install python3-ipykernel to compare)");
+  }
+  return list;
+}
+
+async function roundTrips(client: KernelClient, cell: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await client.execute(cell, { timeoutMs: 30_000 });
+    out.push(performance.now() - t0);
+    if (r.status !== "ok") throw new Error(`trivial cell failed on this kernel: ${JSON.stringify(r.reply.content)}`);
+  }
+  return out;
+}
+
+export async function benchKernels(opts: { quick?: boolean } = {}): Promise<KernelBenchRow[]> {
+  const starts = opts.quick ? 2 : 5;
+  const cells = opts.quick ? 30 : 100;
+  const warmCells = opts.quick ? 50 : 200;
+  const list = contenders();
+  const startMs = new Map<string, number[]>(list.map((c) => [c.name, []]));
+  // Interleave start-ups: A B C A B C ...
+  for (let r = 0; r < starts; r++) {
+    for (const c of list) {
+      const t0 = performance.now();
+      const client = await KernelClient.start(c.launch, { startupTimeoutMs: 60_000 });
+      startMs.get(c.name)!.push(performance.now() - t0);
+      await client.shutdown();
+    }
+  }
+  const rows: KernelBenchRow[] = [];
+  const clients = await Promise.all(list.map((c) => KernelClient.start(c.launch, { startupTimeoutMs: 60_000 })));
+  try {
+    const early = new Map<string, number[]>(list.map((c) => [c.name, []]));
+    const late = new Map<string, number[]>(list.map((c) => [c.name, []]));
+    // First cell on reglab loads tfjs: keep it out of the round-trip figures.
+    for (let i = 0; i < list.length; i++) await clients[i].execute(list[i].cell);
+    for (let chunk = 0; chunk < cells / 10; chunk++) {
+      for (let i = 0; i < list.length; i++) early.get(list[i].name)!.push(...(await roundTrips(clients[i], list[i].cell, 10)));
+    }
+    for (let i = 0; i < list.length; i++) await roundTrips(clients[i], list[i].cell, warmCells);
+    for (let chunk = 0; chunk < cells / 10; chunk++) {
+      for (let i = 0; i < list.length; i++) late.get(list[i].name)!.push(...(await roundTrips(clients[i], list[i].cell, 10)));
+    }
+    for (const c of list) {
+      const e = early.get(c.name)!;
+      const l = late.get(c.name)!;
+      rows.push({
+        kernel: c.name,
+        startMs: median(startMs.get(c.name)!),
+        cellP50Ms: percentile(e, 50),
+        cellP90Ms: percentile(e, 90),
+        laterP50Ms: percentile(l, 50),
+        laterP90Ms: percentile(l, 90),
+      });
+    }
+  } finally {
+    await Promise.all(clients.map((c) => c.shutdown().catch(() => c.kill())));
+  }
+  return rows;
+}
+
+/** A do-nothing executor: isolates what the magics layer itself costs. */
+class NullExecutor implements CellExecutor {
+  readonly locals: Record<string, unknown> = {};
+  async run(): Promise<CellOutcome> {
+    return { status: "ok", hasValue: false };
+  }
+  complete() {
+    return { matches: [], cursorStart: 0, cursorEnd: 0 };
+  }
+  inspect() {
+    return { found: false, data: {} };
+  }
+  isComplete() {
+    return { status: "complete" as const };
+  }
+  interrupt(): void {}
+  reset(): void {}
+  close(): void {}
+}
+
+/** Microseconds the magics layer adds to a plain cell and to a cell with `%` in code. */
+export async function benchMagicsOverhead(opts: { quick?: boolean } = {}): Promise<{ plainUs: number; percentInCodeUs: number }> {
+  const bare = new NullExecutor();
+  const layered = createMagicsLayer(new NullExecutor());
+  const io: CellIO = { stdout() {}, stderr() {}, display() {} };
+  const plain = "const x = tf.tensor([1, 2, 3]);\nx.square().sum()";
+  const modulo = "const r = 17 % 5;\nconst s = `a % b ${r}`;\nr";
+  const n = opts.quick ? 2000 : 20000;
+  const time = async (ex: CellExecutor, code: string): Promise<number> => {
+    const samples: number[] = [];
+    for (let rep = 0; rep < 7; rep++) {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await ex.run(code, io);
+      samples.push(((performance.now() - t0) * 1000) / n);
+    }
+    return median(samples);
+  };
+  const base = await time(bare, plain);
+  const plainUs = (await time(layered, plain)) - base;
+  const percentInCodeUs = (await time(layered, modulo)) - (await time(bare, modulo));
+  return { plainUs: Math.max(0, plainUs), percentInCodeUs: Math.max(0, percentInCodeUs) };
+}
+
+if (require.main === module) {
+  (async () => {
+    const quick = process.argv.includes("--quick");
+    console.table(await benchKernels({ quick }));
+    console.table([await benchMagicsOverhead({ quick })]);
+  })().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
