@@ -165,3 +165,13 @@ test("learning curves: metric aliases, clear errors, early-stopping rule", () =>
   assert.equal(((learningCurves({ epoch: [0, 1], history: { loss: [1, 0.5] } }).spec.data as { values: unknown[] }).values).length, 2);
   assert.equal(((learningCurves({ epoch: [0, 1], metrics: { loss: [1, 0.5], val_loss: [1, 0.7] } }).spec.data as { values: unknown[] }).values).length, 4);
 });
+
+test("image grid: long captions are cut to the cell and do not widen the chart", () => {
+  const imgs = [[[0, 1], [1, 0]], [[1, 0], [0, 1]]];
+  const short = imageGrid(imgs, { captions: ["a", "b"], pixelSize: 20 });
+  const long = imageGrid(imgs, { captions: ["a caption far wider than the image", "b"], pixelSize: 20 });
+  assert.deepEqual(long.size(), short.size());
+  const texts = ((long.spec.layer as Array<{ data: { values: Array<{ text?: string }> } }>)[1]).data.values.map((v) => v.text);
+  assert.match(String(texts[0]), /…$/);
+  assert.throws(() => imageGrid([1, 2, 3]), /expected \[n, h, w\]|pass shape/);
+});

@@ -151,6 +151,20 @@ export function measureText(text: string, fontSize: number, metrics: FontMetrics
   return (units * fontSize) / metrics.unitsPerEm;
 }
 
+/** `text` cut to fit `maxWidth` px (with "…"), measured with the shipped font. */
+export function truncateText(text: string, maxWidth: number, fontSize: number, metrics: FontMetrics = shippedMetrics()): string {
+  if (measureText(text, fontSize, metrics) <= maxWidth) return text;
+  const chars = [...text];
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (measureText(chars.slice(0, mid).join("") + "…", fontSize, metrics) <= maxWidth) lo = mid;
+    else hi = mid - 1;
+  }
+  return chars.slice(0, lo).join("").trimEnd() + "…";
+}
+
 /** Vega's text item (the fields textMetrics.width reads). */
 interface VegaTextItem {
   text?: unknown;

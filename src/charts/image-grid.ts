@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Chart } from "./chart";
 import { toShaped, extent } from "./data";
+import { truncateText } from "./font";
 
 export interface ImageGridOptions {
   captions?: string[];
@@ -87,7 +88,8 @@ export function imageGrid(images: tf.Tensor | ArrayLike<unknown>, options: Image
         }
       }
     }
-    if (captions[k] !== undefined) labels.push({ x: cx + (w * ps) / 2, y: cy + h * ps + 4, text: captions[k] });
+    // Truncated here, not with vega's `limit`: vega sizes the chart by the untruncated text.
+    if (captions[k] !== undefined) labels.push({ x: cx + (w * ps) / 2, y: cy + h * ps + 4, text: truncateText(String(captions[k]), w * ps, 13) });
   }
   const rows = Math.ceil(n / columns);
   const width = columns * cellW - gap;
@@ -109,7 +111,7 @@ export function imageGrid(images: tf.Tensor | ArrayLike<unknown>, options: Image
   if (labels.length) {
     layers.push({
       data: { values: labels },
-      mark: { type: "text", baseline: "top", align: "center", fontSize: 13, limit: Math.max(40, cellW - 4) },
+      mark: { type: "text", baseline: "top", align: "center", fontSize: 13 },
       encoding: { x: { field: "x", type: "quantitative", scale: null }, y: { field: "y", type: "quantitative", scale: null }, text: { field: "text" } },
     });
   }

@@ -175,7 +175,7 @@ export class TrainingProgress {
     return { elapsed, eta: f > 0 ? elapsed / f - elapsed : Number.NaN };
   }
 
-  private textLine(): string {
+  private textLine(withTitle = true): string {
     const f = this.fraction();
     const { elapsed, eta } = this.timing();
     const width = 20;
@@ -184,10 +184,10 @@ export class TrainingProgress {
     const shownEpoch = Math.min(this.epochs, this.finished ? this.epochsDone : Math.max(this.epochsDone, this.curEpoch + (this.curBatch >= 0 ? 1 : 0)));
     const batchPart = !this.finished && this.batchesPerEpoch && this.curBatch >= 0 ? ` batch ${this.curBatch + 1}/${this.batchesPerEpoch}` : "";
     const etaPart = this.finished || f >= 1 ? "" : `, ETA ${formatDuration(eta)}`;
-    return `${this.title} [${bar}] ${Math.round(f * 100)}% epoch ${shownEpoch}/${this.epochs}${batchPart} | ${formatDuration(elapsed)}${etaPart}${this.metricsText(" | ")}`;
+    return `${withTitle ? `${this.title} [${bar}] ` : ""}${Math.round(f * 100)}% epoch ${shownEpoch}/${this.epochs}${batchPart} | ${formatDuration(elapsed)}${etaPart}${this.metricsText(" | ")}`;
   }
 
-  private html(pngBase64?: string): string {
+  private html(png?: { base64: string; width: number }): string {
     const f = this.fraction();
     const { elapsed, eta } = this.timing();
     const pct = Math.round(f * 1000) / 10;
@@ -197,8 +197,9 @@ export class TrainingProgress {
     const cells = this.shownMetrics()
       .map(([k, v]) => `<td style="padding:0 12px 0 0"><b>${escapeHtml(k)}</b> ${escapeHtml(formatMetric(v))}</td>`)
       .join("");
-    const img = pngBase64
-      ? `<div><img src="data:image/png;base64,${pngBase64}" style="max-width:100%" alt="learning curves"/></div>`
+    // The PNG is at 2x density: show it at its logical width.
+    const img = png
+      ? `<div><img src="data:image/png;base64,${png.base64}" width="${png.width}" style="max-width:100%" alt="learning curves"/></div>`
       : "";
     return (
       `<div style="font-family:sans-serif;font-size:13px;line-height:1.5">` +
@@ -234,7 +235,7 @@ export class TrainingProgress {
     let metadata: Record<string, unknown> = {};
     const text = this.textLine();
     if (this.liveChart && this.history.length > 0) {
-      const subtitle = this.finished ? text.replace(/\s*\[[#-]+\]\s*/, " ") : undefined;
+      const subtitle = this.finished ? this.textLine(false) : undefined;
       const chart = progressChart(this.history, this.title, subtitle);
       if (this.finished) {
         const bundle = chart.bundle();
@@ -242,7 +243,7 @@ export class TrainingProgress {
         metadata = bundle.metadata;
       } else {
         const png = chart.pngBase64OrNull();
-        data = { "text/html": this.html(png ?? undefined), "text/plain": text };
+        data = { "text/html": this.html(png === null ? undefined : { base64: png, width: chart.size().width }), "text/plain": text };
       }
     } else {
       data = { "text/html": this.html(), "text/plain": text };
