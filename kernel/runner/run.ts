@@ -489,7 +489,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     for (const { file, nb, out } of notebooks) {
       if (stop.stopped) break;
       const r = await runNotebook(file, nb, o, stop, p);
-      if (!r.startFailed) {
+      // Nothing ran (kernel did not start, or a signal came first): leave the file alone.
+      if (!r.startFailed && !(r.cells === 0 && stop.stopped)) {
         try {
           writeNotebook(out, nb);
           r.written = out;
