@@ -222,8 +222,10 @@ test("SGDW works inside model.fit: one step differs from plain SGD by exactly -l
   y.dispose();
 });
 
-test("weight decay on the d2l high-dimensional regression: over 3 seeds, lambda 3 shrinks ||w|| and cuts test loss", async () => {
+test("weight decay on the d2l high-dimensional regression (v0.17 setting), 3 seeds: ||w|| ~13.5 -> ~0.35, test loss >100x lower", async () => {
   await useBackend("cpu", { quiet: true });
+  // d2l's squared loss is (y_hat - y)^2 / 2 and its penalty lambda/2 ||w||^2 (the book's convention).
+  const halfSquared = (y: tf.Tensor, p: tf.Tensor) => tf.mul(0.5, tf.mean(tf.square(tf.sub(y, p)))) as tf.Scalar;
   for (const s of [1, 2, 3]) {
     const res: Record<string, { norm: number; test: number }> = {};
     for (const lambda of [0, 3]) {
@@ -232,12 +234,13 @@ test("weight decay on the d2l high-dimensional regression: over 3 seeds, lambda 
       const w = tf.variable(tf.randomNormal([200, 1]));
       const b = tf.variable(tf.zeros([1]));
       const ps: ParamSet = { params: [w, b], predict: (x) => tf.add(tf.matMul(x, w), b) };
-      // d2l v0.17: squared loss/2 (=> our mse is 2x, lr halves accordingly), lr 0.003, batch 5, 100 epochs.
-      const h = await train(ps, data.train, { epochs: 100, batchSize: 5, optimizer: "sgd", learningRate: 0.003, loss: "mse", penalty: l2(lambda), validationData: data.test, progress: false });
+      const h = await train(ps, data.train, { epochs: 100, batchSize: 5, optimizer: "sgd", learningRate: 0.003, loss: halfSquared, penalty: l2(lambda), validationData: data.test, progress: false });
       res[lambda] = { norm: tf.tidy(() => tf.norm(w).dataSync()[0]), test: h.last("val_loss")! };
       [w, b, data.train.x, data.train.y, data.test.x, data.test.y].forEach((t) => t.dispose());
     }
-    assert.ok(res[0].norm > 10 && res[3].norm < 1, `seed ${s}: ||w|| ${res[0].norm} -> ${res[3].norm}`);
-    assert.ok(res[0].test > 20 * res[3].test, `seed ${s}: test loss ${res[0].test} vs ${res[3].test}`);
+    // Ranges from the d2l runs recorded in the chapter notes (12-14.6 and 0.33-0.40), widened a little for our data draws.
+    assert.ok(res[0].norm > 11 && res[0].norm < 16, `seed ${s}: ||w|| at lambda 0 = ${res[0].norm}`);
+    assert.ok(res[3].norm > 0.3 && res[3].norm < 0.45, `seed ${s}: ||w|| at lambda 3 = ${res[3].norm}`);
+    assert.ok(res[0].test > 100 * res[3].test, `seed ${s}: test loss ${res[0].test} vs ${res[3].test}`);
   }
 });
