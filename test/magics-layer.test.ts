@@ -361,6 +361,20 @@ describe("magics layer (fake inner)", () => {
     assert.ok(inner.runs.some((c) => c.startsWith("const cap: any")), "bound through the inner executor");
   });
 
+  it("runs line magics inside TypeScript cell bodies", async () => {
+    const r = recorder();
+    const out = await layer.run("%%capture cap2\n%sh echo nested\nafter()", r.io);
+    assert.equal(out.status, "ok");
+    assert.equal(r.stdout(), "");
+    assert.equal((inner.locals.cap2 as { stdout: string }).stdout, "nested\n");
+    assert.ok(inner.runs.includes("after()"));
+    const t = recorder();
+    await layer.run("%%time\n%env REGLAB_T_NESTED=1\nx()", t.io);
+    assert.equal(process.env.REGLAB_T_NESTED, "1");
+    assert.match(t.stdout(), /^env: REGLAB_T_NESTED=1\nCPU times:/);
+    delete process.env.REGLAB_T_NESTED;
+  });
+
   it("%%vegalite reports bad JSON with its position", async () => {
     const e = errorOf(await layer.run('%%vegalite\n{\n  "mark": "bar",\n}', recorder().io));
     assert.equal(e.ename, "JSONDecodeError");

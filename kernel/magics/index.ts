@@ -6,12 +6,13 @@
  * - A cell magic (`%%name args` first line) gets the rest of the cell.
  * - Line magics split the cell: code before runs, then the magic, then the
  *   code after; the cell's value is the last segment's value. An error stops
- *   the cell.
+ *   the cell. Line magics also work inside the TypeScript body of a cell
+ *   magic (%%time, %%capture, %%tfleak, %%sweep) and in %run files.
  * - Completion, inspection and isComplete see the cell with magic lines
  *   blanked to same-length spaces, so cursor offsets stay valid.
  */
 import type { CellExecutor, CellIO, CellOutcome, CompletionResult, InspectResult } from "../execution/types";
-import { blankMagics, mayHaveMagic, parseCell, type MagicCall } from "./parse";
+import { blankMagics, mayHaveMagic, parseCell, splitSegments, type MagicCall, type Segment } from "./parse";
 import { MagicRegistry, helpText, type MagicContext } from "./registry";
 import { MagicError, UsageError, toErrorOutcome } from "./errors";
 import { defaultMagics } from "./all";
@@ -59,26 +60,41 @@ export class MagicsLayer implements CellExecutor {
     if (!parsed.cellMagic && !parsed.segments.some((s) => s.kind === "line")) return this.inner.run(code, io);
     this.interruptFlag = false;
     this.redirect?.(io);
-    const ctx = this.context(io);
     try {
-      if (parsed.cellMagic) return await this.runMagic(parsed.cellMagic, true, ctx, parsed.cellMagic.body);
-      let last: CellOutcome = OK_NO_VALUE;
-      for (const seg of parsed.segments) {
-        if (seg.kind === "code") {
-          if (seg.code.trim() === "") continue;
-          last = await this.inner.run(seg.code, io);
-        } else {
-          last = await this.runMagic(seg, false, ctx, "");
-        }
-        if (last.status === "error") return last;
-        if (this.interruptFlag) throw new MagicError("KeyboardInterrupt", "interrupted");
-      }
-      return last;
+      if (parsed.cellMagic) return await this.runMagic(parsed.cellMagic, true, this.context(io), parsed.cellMagic.body);
+      return await this.runSegments(parsed.segments, io);
     } catch (e) {
       return toErrorOutcome(e);
     } finally {
       this.interruptHandlers.clear();
     }
+  }
+
+  /**
+   * TypeScript that may hold line magics (a cell magic's body, a %run file,
+   * a sweep run): magics run here, the rest goes to inner. Magic errors throw.
+   */
+  private async runCode(code: string, io: CellIO): Promise<CellOutcome> {
+    if (!mayHaveMagic(code)) return this.inner.run(code, io);
+    const segments = splitSegments(code);
+    if (!segments.some((s) => s.kind === "line")) return this.inner.run(code, io);
+    return this.runSegments(segments, io);
+  }
+
+  private async runSegments(segments: Segment[], io: CellIO): Promise<CellOutcome> {
+    const ctx = this.context(io);
+    let last: CellOutcome = OK_NO_VALUE;
+    for (const seg of segments) {
+      if (seg.kind === "code") {
+        if (seg.code.trim() === "") continue;
+        last = await this.inner.run(seg.code, io);
+      } else {
+        last = await this.runMagic(seg, false, ctx, "");
+      }
+      if (last.status === "error") return last;
+      if (this.interruptFlag) throw new MagicError("KeyboardInterrupt", "interrupted");
+    }
+    return last;
   }
 
   private async runMagic(call: MagicCall, cell: boolean, ctx: MagicContext, body: string): Promise<CellOutcome> {
@@ -103,7 +119,7 @@ export class MagicsLayer implements CellExecutor {
       io,
       registry: this.registry,
       run: async (code, other) => {
-        const out = await this.inner.run(code, other ?? io);
+        const out = await this.runCode(code, other ?? io);
         // The inner executor leaves the streams pointing at the io it ran with.
         if (other && other !== io) this.redirect?.(io);
         return out;

@@ -82,16 +82,20 @@ export function parseCell(code: string): ParsedCell {
       };
     }
   }
-  const lines = findLineMagics(code);
+  return { cellMagic: null, segments: splitSegments(code) };
+}
+
+/** Code and line-magic segments of `code` (no cell magic: for cell bodies and %run files). */
+export function splitSegments(code: string): Segment[] {
   const segments: Segment[] = [];
   let pos = 0;
-  for (const l of lines) {
+  for (const l of findLineMagics(code)) {
     if (l.start > pos) segments.push({ kind: "code", code: code.slice(pos, l.start), start: pos });
     segments.push(l);
     pos = Math.min(code.length, l.end + 1);
   }
   if (pos < code.length) segments.push({ kind: "code", code: code.slice(pos), start: pos });
-  return { cellMagic: null, segments };
+  return segments;
 }
 
 /** The cell with every magic line replaced by spaces: same length, same offsets. */

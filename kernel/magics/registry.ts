@@ -9,7 +9,7 @@ export interface MagicContext {
   /** The TypeScript executor below the magics layer. */
   inner: CellExecutor;
   io: CellIO;
-  /** Run TypeScript through the inner executor (with this cell's io unless given). */
+  /** Run TypeScript (line magics in it too) through the inner executor, with this cell's io unless given. */
   run(code: string, io?: CellIO): Promise<CellOutcome>;
   /** Define a notebook variable `name` holding `value` (visible to later cells and in inner.locals). */
   bind(name: string, value: unknown): Promise<void>;
