@@ -36,6 +36,7 @@ describe("KernelClient with ipykernel", { skip }, () => {
     const li = r.content.language_info as { name: string };
     assert.equal(li.name, "python");
     assert.ok(fs.existsSync(k.connectionFile));
+    assert.equal(await k.heartbeat(), true);
   });
 
   it("collects stdout, stderr, display_data and execute_result", async () => {
