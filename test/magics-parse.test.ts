@@ -87,7 +87,9 @@ describe("magics parser", () => {
 
   it("fast path: cells without % are never parsed", () => {
     assert.equal(mayHaveMagic("const a = 1;\nconsole.log(a)"), false);
-    assert.equal(mayHaveMagic("a % b"), true);
+    assert.equal(mayHaveMagic("a % b"), false, "no line starts with %");
+    assert.equal(mayHaveMagic("a\n  % b"), true);
+    assert.equal(mayHaveMagic("%who"), true);
   });
 });
 

@@ -15,9 +15,14 @@
  * needs to be right about where code is, not about its meaning.
  */
 
-/** A cell with no `%` cannot hold a magic: the layer's fast path. */
+const PERCENT_AT_LINE_START = /^[ \t]*%/m;
+
+/**
+ * The layer's fast path: a cell with no line starting with `%` cannot hold
+ * a magic (one indexOf, then one regex only if there is a `%` at all).
+ */
 export function mayHaveMagic(code: string): boolean {
-  return code.indexOf("%") !== -1;
+  return code.indexOf("%") !== -1 && PERCENT_AT_LINE_START.test(code);
 }
 
 export interface MagicCall {
