@@ -27,3 +27,4 @@ export * from "./ensembles";
 export * from "./models";
 export * from "./charts";
 export * from "./frames";
+export * as linalg from "./linalg";
