@@ -119,6 +119,22 @@ describe("magics over the TypeScript executor", () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  it("%timeit and %%sweep stop on interrupt", async () => {
+    let p = run("%timeit -n 10 -r 1000 await new Promise((res) => setTimeout(res, 1))");
+    await new Promise((res) => setTimeout(res, 300));
+    layer.interrupt();
+    let r = await p;
+    assert.equal(r.out.status, "error");
+    assert.equal((r.out as { ename: string }).ename, "KeyboardInterrupt");
+    p = run("%%sweep i=1,2,3,4,5,6,7,8,9,10\nawait new Promise((res) => setTimeout(res, 200));\ni");
+    await new Promise((res) => setTimeout(res, 300));
+    layer.interrupt();
+    r = await p;
+    assert.equal(r.out.status, "error");
+    assert.ok(r.stdout.trim().split("\n").length < 10, "stopped before the last run");
+    await ok("1");
+  });
+
   it("%timeit reports a compile error from the timed code", async () => {
     const r = await run("%timeit -n 1 -r 1 undefinedName + 1");
     assert.equal(r.out.status, "error");

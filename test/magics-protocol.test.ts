@@ -81,6 +81,7 @@ describe("magics over the Jupyter protocol", () => {
     assert.equal(text((await ok("%seed 7")).outputs), "Seed set to 7\n");
     assert.equal(text((await ok("%seed")).outputs), "Seed: 7\n");
     assert.match(text((await ok("%backend")).outputs), /^Current backend: cpu\nAvailable: /);
+    assert.equal(text((await ok("%backend cpu")).outputs), "Backend: cpu (requested)\n");
     assert.match(text((await ok("%tfmem")).outputs), /^Tensors: \d+\nBytes: .+\nBackend: cpu\n$/);
     assert.equal(text((await ok("%%tfleak\nconst kept = tf.zeros([4]);")).outputs), "tfleak: 1 tensor (16 B) leaked\n");
     await fails("%%tfleak --fail\nconst kept2 = tf.zeros([4]);", "TensorLeakError", /1 tensor \(16 B\)/);
