@@ -146,6 +146,17 @@ test("sweep aggregation: mean, min–max and mean ± sample sd per group", () =>
   assert.throws(() => sweepChart([{ l: 1, acc: 1 }], { x: "lambda", y: "acc" }), /no 'lambda' field/);
 });
 
+test("sweepChart: several y columns become one line each; a DataFrame-like input is read by column", () => {
+  const frame = { columns: ["lambda", "seed", "train", "test"], values: [[0, 0, 1, 5], [0, 1, 3, 7], [1, 0, 2, 2], [1, 1, 2, 4]] };
+  const spec = sweepChart(frame, { x: "lambda", y: ["train", "test"] }).spec as { data: { values: Array<{ x: number; mean: number; series: string; n: number }> } };
+  const byKey = new Map(spec.data.values.map((a) => [`${a.series}@${a.x}`, a]));
+  assert.equal(byKey.size, 4);
+  assert.deepEqual([byKey.get("train@0")!.mean, byKey.get("test@0")!.mean, byKey.get("test@1")!.mean, byKey.get("train@1")!.n], [2, 6, 3, 2]);
+  const both = sweepChart([{ lambda: 1, m: "a", train: 1, test: 2 }], { x: "lambda", y: ["train", "test"], color: "m" }).spec as { data: { values: Array<{ series: string }> } };
+  assert.deepEqual(both.data.values.map((a) => a.series).sort(), ["a · test", "a · train"]);
+  assert.throws(() => sweepChart([{ lambda: 1, train: 1 }], { x: "lambda", y: ["train", "test"] }), /no 'test' field/);
+});
+
 test("weight histogram counts exact zeros and keeps every finite weight", () => {
   const values = [0, 0, -0, 1e-9, 0.5, -0.5, 0.25, 0];
   assert.equal(countZeros(values), 4);

@@ -6,7 +6,7 @@ export { measureText, fontFiles, FONT_FAMILY } from "./font";
 export { save, save as saveChart, chartHtml } from "./save";
 export { layer, hconcat, vconcat, facet, type ComposeOptions, type FacetOptions } from "./compose";
 export { learningCurves, type LearningCurvesOptions, type Run } from "./learning-curves";
-export { sweepChart, aggregateSweep, type SweepOptions, type SweepRow } from "./sweep";
+export { sweepChart, aggregateSweep, sweepRows, type SweepOptions, type SweepRow, type FrameLike } from "./sweep";
 export { weightHistogram, heatmap, countZeros, type WeightSet, type WeightHistogramOptions, type HeatmapOptions } from "./weights";
 export { decisionBoundary, type DecisionBoundaryOptions, type PredictFn } from "./boundary";
 export { lossContours, type LossContoursOptions, type Surface } from "./contours";

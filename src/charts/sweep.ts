@@ -6,18 +6,56 @@
  * deviation (`band: "std"`, s = sqrt(sum (y - mean)^2 / (n - 1)), 0 when
  * n = 1). Aggregation is done here, not in vega-lite, so the spec stays
  * small and the numbers are the ones the text reports.
+ *
+ * `rows` may also be a danfo DataFrame (e.g. `_sweep` from the `%%sweep`
+ * magic), and `y` a list of columns (e.g. ["train_loss", "test_loss"]): each
+ * column becomes its own line, coloured by column name (combined with
+ * `color` when that is given too).
  */
 import { Chart } from "./chart";
 
 export type SweepRow = Record<string, number | string>;
 
+/** A danfo DataFrame as `sweepChart` reads it (columns and row values). */
+export interface FrameLike {
+  columns: string[];
+  values: unknown[];
+}
+
+function isFrameLike(v: unknown): v is FrameLike {
+  return !!v && !Array.isArray(v) && Array.isArray((v as FrameLike).columns) && Array.isArray((v as FrameLike).values);
+}
+
+/** Rows of a DataFrame (or the rows themselves), with cells kept as numbers or strings. */
+export function sweepRows(rows: SweepRow[] | FrameLike): SweepRow[] {
+  if (!isFrameLike(rows)) return rows;
+  return rows.values.map((row) => {
+    const cells = row as unknown[];
+    const out: SweepRow = {};
+    rows.columns.forEach((c, i) => (out[c] = typeof cells[i] === "number" ? (cells[i] as number) : String(cells[i])));
+    return out;
+  });
+}
+
+/** One row per (row, column of `ys`): the value under `y`, the column name under `series`. */
+function meltColumns(rows: SweepRow[], ys: string[], color: string | undefined, y: string, series: string): SweepRow[] {
+  return rows.flatMap((r, i) =>
+    ys.map((col) => {
+      if (r[col] === undefined) throw new Error(`sweepChart: row ${i} has no '${col}' field (fields: ${Object.keys(r).join(", ")})`);
+      return { ...r, [y]: r[col], [series]: color ? `${r[color]} · ${col}` : col };
+    }),
+  );
+}
+
 export interface SweepOptions {
   /** Field of the hyperparameter (x). */
   x: string;
-  /** Field of the metric (y). */
-  y: string;
+  /** Field of the metric (y), or several fields drawn as separate lines. */
+  y: string | string[];
   /** Field that colours separate lines (e.g. "method"). */
   color?: string;
+  /** Legend title (default: the `color` field, or "metric" when `y` is a list). */
+  colorTitle?: string;
   /** Field that splits the chart into small multiples (e.g. "method" or "dataset"). */
   facet?: string;
   /** Facet columns (default: up to 3). */
@@ -43,7 +81,7 @@ interface Agg {
 }
 
 /** Aggregate rows per (series, panel, x): mean, band, count. */
-export function aggregateSweep(rows: SweepRow[], options: SweepOptions): Agg[] {
+export function aggregateSweep(rows: SweepRow[], options: SweepOptions & { y: string }): Agg[] {
   const groups = new Map<string, { x: number; series: string; panel: string; ys: number[] }>();
   rows.forEach((r, i) => {
     const x = Number(r[options.x]);
@@ -86,14 +124,23 @@ export function powersOfTen(values: number[]): number[] {
   return out;
 }
 
-export function sweepChart(rows: SweepRow[], options: SweepOptions): Chart {
-  if (!Array.isArray(rows) || rows.length === 0) throw new Error("sweepChart: expected a non-empty array of rows like {lambda: 0.01, seed: 0, val_acc: 0.93}");
+export function sweepChart(input: SweepRow[] | FrameLike, opts: SweepOptions): Chart {
+  let rows = sweepRows(input);
+  if (!Array.isArray(rows) || rows.length === 0) throw new Error("sweepChart: expected a non-empty array of rows like {lambda: 0.01, seed: 0, val_acc: 0.93}, or a DataFrame");
+  let options: SweepOptions & { y: string };
+  if (Array.isArray(opts.y)) {
+    if (opts.y.length === 0) throw new Error("sweepChart: y is an empty list of columns");
+    rows = meltColumns(rows, opts.y, opts.color, "__value", "__series");
+    options = { ...opts, y: "__value", color: "__series", colorTitle: opts.colorTitle ?? (opts.color ? `${opts.color} · metric` : "metric"), yTitle: opts.yTitle ?? opts.y.join(", "), title: opts.title ?? `${opts.y.join(", ")} vs ${opts.x}` };
+  } else {
+    options = opts as SweepOptions & { y: string };
+  }
   const agg = aggregateSweep(rows, options);
   if (options.logX && agg.some((a) => a.x <= 0)) {
     throw new Error(`sweepChart: logX needs ${options.x} > 0; got ${Math.min(...agg.map((a) => a.x))} (use e.g. a small positive value for "no regularization")`);
   }
   const band = options.band ?? "minmax";
-  const colorTitle = options.color ?? "";
+  const colorTitle = options.colorTitle ?? options.color ?? "";
   const xAxis = options.logX ? { values: powersOfTen(agg.map((a) => a.x)), format: "~g", labelOverlap: true } : {};
   const x = { field: "x", type: "quantitative", title: options.xTitle ?? options.x, scale: options.logX ? { type: "log" } : { zero: false }, axis: xAxis };
   const y = { field: "mean", type: "quantitative", title: options.yTitle ?? options.y, scale: options.logY ? { type: "log" } : { zero: false } };
@@ -110,7 +157,7 @@ export function sweepChart(rows: SweepRow[], options: SweepOptions): Chart {
       color,
       tooltip: [
         { field: "x", type: "quantitative", title: options.x, format: ".4g" },
-        { field: "mean", type: "quantitative", title: `mean ${options.y}`, format: ".4g" },
+        { field: "mean", type: "quantitative", title: `mean ${options.yTitle ?? options.y}`, format: ".4g" },
         { field: "lo", type: "quantitative", format: ".4g" },
         { field: "hi", type: "quantitative", format: ".4g" },
         { field: "n", type: "quantitative", title: "runs" },
