@@ -72,6 +72,11 @@ async function activate(name: "tensorflow" | "wasm" | "cpu"): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tfjs could not initialise the ${name} backend`);
   await tf.ready();
+  if (name === "cpu") {
+    // The cpu backend prints a multi-line "install tfjs-node" banner into the
+    // first cell that writes a tensor; useBackend already says which backend runs.
+    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  }
 }
 
 /**
