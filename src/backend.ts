@@ -59,7 +59,47 @@ function loadWasm(): void {
   // Point at the .wasm files inside the installed package: no network needed.
   const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
   wasm.setWasmPaths(dir + path.sep);
+  transposeFreeMatMul("BatchMatMul");
+  transposeFreeMatMul("_FusedMatMul");
   wasmLoaded = true;
+}
+
+/**
+ * tfjs-backend-wasm 4.22 sends a matmul to XNNPACK only when neither operand
+ * is transposed; with transposeA/transposeB it runs a naive loop 10-20x
+ * slower. Every dense layer's backward pass needs X^T dY and dY W^T, so
+ * training spent most of its time there. Wrap the kernels: transpose the
+ * operand explicitly (wasm Transpose is fast), then multiply untransposed.
+ * Same math, same float32 products and sums, so results agree to rounding.
+ */
+function transposeFreeMatMul(kernelName: "BatchMatMul" | "_FusedMatMul"): void {
+  const original = tf.getKernel(kernelName, "wasm");
+  const transpose = tf.getKernel("Transpose", "wasm");
+  if (!original || !transpose) return;
+  tf.unregisterKernel(kernelName, "wasm");
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args;
+      if (!attrs?.transposeA && !attrs?.transposeB) return original.kernelFunc(args);
+      const swapLastTwo = (x: tf.TensorInfo): tf.TensorInfo => {
+        const perm = x.shape.map((_, i) => i);
+        perm.splice(-2, 2, x.shape.length - 1, x.shape.length - 2);
+        return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+      };
+      const given = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const a = attrs.transposeA ? swapLastTwo(given.a) : given.a;
+      const b = attrs.transposeB ? swapLastTwo(given.b) : given.b;
+      try {
+        return original.kernelFunc({ inputs: { ...inputs, a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+      } finally {
+        // Kernel-internal temporaries are not tracked by the engine: free them here.
+        const be = backend as { disposeData(id: tf.DataId): void };
+        if (a !== given.a) be.disposeData(a.dataId);
+        if (b !== given.b) be.disposeData(b.dataId);
+      }
+    },
+  });
 }
 
 function firstLine(e: unknown): string {
