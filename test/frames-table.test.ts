@@ -59,3 +59,14 @@ test("tables: truncation note, 4 significant digits, escaping, text/plain twin",
   assert.match(b["text/plain"], /epoch\s+loss/);
   assert.match(b["text/html"], /<th style="text-align:right">0<\/th>/, "frames show their index");
 });
+
+test("table(rows) displays itself as an HTML table", async () => {
+  const { table } = await import("../src/frames/table-view");
+  const { toMimeBundle } = await import("../src/display/rich");
+  const t = table([{ method: "a", loss: 0.123456 }, { method: "b", loss: 2 }], { caption: "losses" });
+  const b = toMimeBundle(t);
+  assert.match(String(b.data["text/html"]), /<caption>losses<\/caption>.*<td[^>]*>a<\/td><td[^>]*>0\.1235<\/td>/);
+  assert.match(String(b.data["text/plain"]), /method\s+loss/);
+  assert.equal(String(t), String(b.data["text/plain"]));
+  assert.throws(() => table(null as never), /expected an array/);
+});

@@ -2,3 +2,4 @@
 export { historyToRecords, type EpochRecord, type HistoryLike, type HistoryColumns } from "./records";
 export { historyToFrame, frameToRecords, loadDanfo } from "./history-frame";
 export { tableHtml, tableText, frameBundle, formatCell, type TableInput, type TableOptions, type FrameShape } from "./table";
+export { table, type TableView } from "./table-view";
