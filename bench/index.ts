@@ -8,11 +8,10 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { benchTraining } from "./training";
 import { benchCharts } from "./charts";
 import { benchKernels, benchMagicsOverhead } from "./kernel";
-import { median } from "./stats";
 import { chart, save } from "../src/charts";
 import { writeFileAtomic } from "../kernel/runner/notebook";
 
@@ -48,41 +47,24 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Section> } {
   return { quick, only };
 }
 
-function pytorchAvailable(): boolean {
-  try {
-    execFileSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Median ms per epoch of the PyTorch twin of the chapter MLP (first epoch dropped as warm-up). */
-function pytorchMsPerEpoch(batch: number, epochs: number): number {
-  const out = execFileSync("/usr/bin/python3", [path.join(root, "bench", "torch_mlp.py"), "--batch", String(batch), "--epochs", String(epochs + 1)], {
-    encoding: "utf8",
-  });
-  const parsed = JSON.parse(out.trim().split("\n").pop()!) as { msPerEpoch: number[] };
-  return median(parsed.msPerEpoch.slice(1));
-}
-
 async function trainingSection(quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
-  const torch = pytorchAvailable();
-  if (!torch) console.log("  PyTorch not installed (apt-get install python3-torch): ratios to PyTorch skipped");
-  const ours = await benchTraining({ quick });
-  const torchMs = new Map<number, number>();
-  if (torch) for (const b of [64, 256]) torchMs.set(b, pytorchMsPerEpoch(b, quick ? 3 : 5));
-  for (const r of ours) {
-    const batch = Number(/batch (\d+)/.exec(r.name)?.[1]);
-    const fit = ours.find((o) => o.backend === r.backend && o.name === `tfjs model.fit, batch ${batch}`);
+  // PyTorch runs as a worker interleaved epoch by epoch with the tfjs contenders (bench/training.ts).
+  const res = await benchTraining({ quick, log: (s) => console.log(`  ${s}`) });
+  const pt = res.pytorch;
+  if ("skipped" in pt) console.log(`  PyTorch skipped: ${pt.skipped}; ratios to PyTorch not computed`);
+  const ptName = "skipped" in pt ? "" : `PyTorch ${pt.version} CPU, ${pt.threads} thread(s)`;
+  for (const r of res.rows) {
+    const same = (c: string) => res.rows.find((o) => o.backend === r.backend && o.batch === r.batch && o.contender === c);
+    const torch = same("pytorch");
+    const fit = same("fit");
     const notes: string[] = [];
-    const pt = torchMs.get(batch);
-    if (pt) notes.push(`${(r.msPerEpoch / pt).toFixed(2)}× PyTorch`);
-    if (fit && fit !== r) notes.push(`${(r.msPerEpoch / fit.msPerEpoch).toFixed(2)}× model.fit (target ≤ 1.0)`);
-    rows.push({ section: "training", name: `${r.name} [${r.backend}]`, value: r.msPerEpoch, unit: "ms/epoch", note: notes.join("; ") });
+    if (r.contender === "pytorch") notes.push(`reference (${ptName}), run alongside ${r.backend}`);
+    else if (torch) notes.push(`${(r.msPerEpoch / torch.msPerEpoch).toFixed(2)}× PyTorch`);
+    if (r.contender === "train" && fit) notes.push(`${(r.msPerEpoch / fit.msPerEpoch).toFixed(2)}× model.fit (target ≤ 1.0)`);
+    const name = r.contender === "pytorch" ? `${r.name} [with ${r.backend}]` : `${r.name} [${r.backend}]`;
+    rows.push({ section: "training", name, value: r.msPerEpoch, unit: "ms/epoch", note: notes.join("; ") });
   }
-  for (const [b, ms] of torchMs) rows.push({ section: "training", name: `PyTorch CPU, batch ${b}`, value: ms, unit: "ms/epoch", note: "reference" });
   return rows;
 }
 
