@@ -186,3 +186,18 @@ test("image grid: long captions are cut to the cell and do not widen the chart",
   assert.match(String(texts[0]), /…$/);
   assert.throws(() => imageGrid([1, 2, 3]), /expected \[n, h, w\]|pass shape/);
 });
+
+test("layout: early-stop label flips left near the right edge; long ensemble labels tilt and are all kept; epoch axis not padded", () => {
+  const textMark = (c: Chart) => JSON.stringify(c.spec).match(/"type":"text","align":"(left|right)"/)?.[1];
+  const n = 20;
+  const h = { loss: Array.from({ length: n }, (_, i) => 1 / (i + 1)), val_loss: Array.from({ length: n }, (_, i) => 1.1 / (i + 1)) };
+  assert.equal(textMark(learningCurves(h, { earlyStopping: 4 })), "left");
+  assert.equal(textMark(learningCurves(h, { earlyStopping: 19 })), "right");
+  assert.match(JSON.stringify(learningCurves(h).spec), /"field":"epoch","type":"quantitative","title":"epoch","scale":\{"nice":false\}/);
+  const short = ensembleBars({ a: 0.9, b: 0.91 }, 0.93);
+  const long = ensembleBars({ "member 1": 0.9, "member 2": 0.91, "member 3": 0.9, "member 4": 0.91, "member 5": 0.9 }, { name: "bagged ensemble", value: 0.93 });
+  assert.match(JSON.stringify(short.spec), /"labelAngle":0/);
+  assert.match(JSON.stringify(long.spec), /"labelAngle":-40,"labelOverlap":false/);
+  // Every label is drawn: the rendered SVG contains the ensemble's name.
+  assert.match(long.toSVG(), /bagged ensemble/);
+});

@@ -127,7 +127,8 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
   const url = rasterDataURL(p, { scheme: "blueorange", domain: [0, 1], opacity: 0.8 });
   const grid = rasterLayer(url, round6(gx0), round6(gy1), round6(pxW), round6(pxH));
   const gridEnc = grid.encoding as Record<string, Record<string, unknown>>;
-  gridEnc.x = { ...gridEnc.x, scale: xScale, title: xT };
+  // About one x tick per 70 px: vega's default (one per 40 px) drops labels like "−1.0" on narrow plots.
+  gridEnc.x = { ...gridEnc.x, scale: xScale, title: xT, axis: { tickCount: Math.max(2, Math.floor(width / 70)) } };
   gridEnc.y = { ...gridEnc.y, scale: yScale, title: yT };
   const layers: Array<Record<string, unknown>> = [
     grid,

@@ -89,7 +89,8 @@ export function lossContours(options: LossContoursOptions): Chart {
   const url = rasterDataURL(bands, { scheme: "blues", reverse: true, domain: [0, levels.length + 3] });
   const raster = rasterLayer(url, round6(xs[0]), round6(ys[ys.length - 1]), round6(pxW), round6(pxH));
   const enc = raster.encoding as Record<string, Record<string, unknown>>;
-  enc.x = { ...enc.x, scale: xScale, title: "w₁" };
+  // About one x tick per 70 px, so that flush edge labels do not push neighbours out (see boundary.ts).
+  enc.x = { ...enc.x, scale: xScale, title: "w₁", axis: { tickCount: Math.max(2, Math.floor(width / 70)) } };
   enc.y = { ...enc.y, scale: yScale, title: "w₂" };
   const layers: Array<Record<string, unknown>> = [
     raster,

@@ -5,6 +5,8 @@
  * the members (what averaging is compared with).
  */
 import { Chart } from "./chart";
+import { measureText } from "./font";
+import { getTheme } from "./theme";
 
 export interface EnsembleBarsOptions {
   metric?: string;
@@ -34,6 +36,10 @@ export function ensembleBars(
   const rows = [...list.map((m) => ({ ...m, kind: "member" })), { ...ens, kind: "ensemble" }];
   const order = rows.map((r) => r.name);
   const fmt = options.format ?? ".3f";
+  const width = options.width ?? Math.min(640, 70 * rows.length + 40);
+  // Tilt the labels when the widest one does not fit its bar's slot (vega would drop every other one).
+  const widest = Math.max(...order.map((n) => measureText(n, getTheme().labelFontSize)));
+  const rotate = list.length > 6 || widest + 8 > width / rows.length;
   const y: Record<string, unknown> = { field: "value", type: "quantitative", title: metric };
   if (options.domain) y.scale = { domain: options.domain, zero: false, clamp: true };
   const spec: Record<string, unknown> = {
@@ -44,7 +50,7 @@ export function ensembleBars(
       {
         mark: { type: "bar", clip: true },
         encoding: {
-          x: { field: "name", type: "nominal", sort: order, title: null, axis: { labelAngle: list.length > 6 ? -40 : 0 } },
+          x: { field: "name", type: "nominal", sort: order, title: null, axis: rotate ? { labelAngle: -40, labelOverlap: false } : { labelAngle: 0 } },
           y,
           color: { field: "kind", type: "nominal", title: null, sort: ["member", "ensemble"], scale: { domain: ["member", "ensemble"], range: ["#56B4E9", "#D55E00"] } },
           tooltip: [{ field: "name", type: "nominal" }, { field: "value", type: "quantitative", format: ".4g" }],
@@ -61,7 +67,7 @@ export function ensembleBars(
       },
     ],
   };
-  spec.width = options.width ?? Math.min(640, 70 * rows.length + 40);
+  spec.width = width;
   if (options.height) spec.height = options.height;
   return new Chart(spec);
 }

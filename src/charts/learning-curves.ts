@@ -95,7 +95,8 @@ export function learningCurves(history: HistoryLike | Run[] | Record<string, His
   const showPoints = options.points ?? Math.max(...runs.map((r) => r.records.length)) <= 40;
   const colorField = multi ? "run" : "split";
   const encoding: Record<string, unknown> = {
-    x: { field: "epoch", type: "quantitative", title: "epoch", axis: epochAxis(all) },
+    // nice: false ends the axis at the last epoch instead of the next round number.
+    x: { field: "epoch", type: "quantitative", title: "epoch", scale: { nice: false }, axis: epochAxis(all) },
     y: { field: "value", type: "quantitative", title: name, scale: options.logY ? { type: "log" } : { zero: false } },
     color: multi
       ? { field: "run", type: "nominal", title: options.runTitle ?? "run", sort: runs.map((r) => r.name) }
@@ -117,12 +118,17 @@ export function learningCurves(history: HistoryLike | Run[] | Record<string, His
     const es = typeof options.earlyStopping === "number" ? { epoch: options.earlyStopping } : options.earlyStopping;
     if (!Number.isFinite(es.epoch)) throw new Error(`learningCurves: earlyStopping epoch must be a number, got ${es.epoch}`);
     const label = es.label ?? `early stop (epoch ${es.epoch})`;
+    // The label goes right of the rule, or left of it in the right 40 % of the axis (it would run into the legend).
+    const epochs = [...all.map((r) => r.epoch), es.epoch];
+    const lo = Math.min(0, ...epochs);
+    const hi = Math.max(...epochs);
+    const leftSide = hi > lo && (es.epoch - lo) / (hi - lo) > 0.6;
     layers.push({
       data: { values: [{ epoch: es.epoch, label }] },
       layer: [
         { mark: { type: "rule", strokeDash: [6, 4], color: "#444444" }, encoding: { x: { field: "epoch", type: "quantitative" } } },
         {
-          mark: { type: "text", align: "left", baseline: "top", dx: 5, y: 4, color: "#222222" },
+          mark: { type: "text", align: leftSide ? "right" : "left", baseline: "top", dx: leftSide ? -5 : 5, y: 4, color: "#222222" },
           encoding: { x: { field: "epoch", type: "quantitative" }, text: { field: "label" } },
         },
       ],
