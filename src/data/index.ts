@@ -13,3 +13,4 @@ export { trainTestSplit, type XY } from "./split";
 export * from "./standardize";
 export * from "./one-hot";
 export * from "./batches";
+export * from "./related-tasks";
