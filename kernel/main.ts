@@ -21,13 +21,17 @@ import { packageRoot } from "./kernelspec";
 type MagicsFactory = (inner: CellExecutor) => CellExecutor;
 
 function loadMagicsLayer(): MagicsFactory | null {
+  let file: string;
+  try {
+    file = require.resolve("./magics/index");
+  } catch {
+    return null; // no magics layer written/built yet
+  }
   let mod: { createMagicsLayer?: MagicsFactory };
   try {
-    mod = require("./magics/index") as { createMagicsLayer?: MagicsFactory };
+    mod = require(file) as { createMagicsLayer?: MagicsFactory };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const missing = code === "MODULE_NOT_FOUND" && String((e as Error).message).includes("magics");
-    if (!missing) kernelLog(`magics layer failed to load, running without it: ${String(e)}`);
+    kernelLog(`magics layer failed to load, running without it: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
     return null;
   }
   if (typeof mod.createMagicsLayer !== "function") {
