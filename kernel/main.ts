@@ -21,6 +21,7 @@ import { packageRoot } from "./kernelspec";
 type MagicsFactory = (inner: CellExecutor) => CellExecutor;
 
 function loadMagicsLayer(): MagicsFactory | null {
+  if (process.env.REGLAB_NO_MAGICS === "1") return null; // for diagnosing the magics layer
   let file: string;
   try {
     file = require.resolve("./magics/index");
