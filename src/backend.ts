@@ -61,6 +61,7 @@ function loadWasm(): void {
   wasm.setWasmPaths(dir + path.sep);
   transposeFreeMatMul("BatchMatMul");
   transposeFreeMatMul("_FusedMatMul");
+  sharedIdentity();
   wasmLoaded = true;
 }
 
@@ -98,6 +99,29 @@ function transposeFreeMatMul(kernelName: "BatchMatMul" | "_FusedMatMul"): void {
         if (a !== given.a) be.disposeData(a.dataId);
         if (b !== given.b) be.disposeData(b.dataId);
       }
+    },
+  });
+}
+
+/**
+ * tfjs-core clones every tensor it saves for backprop (an Identity kernel
+ * per saved input/output: ~40 per step of a 3-layer MLP). The cpu and webgl
+ * backends make Identity share the buffer (reference count + 1); wasm 4.22
+ * mallocs and copies. Tensors are immutable in tfjs (Variable.assign swaps
+ * the buffer, no kernel writes into its inputs), so sharing is safe: do
+ * what the cpu backend does.
+ */
+function sharedIdentity(): void {
+  const original = tf.getKernel("Identity", "wasm");
+  if (!original) return;
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === "string") return original.kernelFunc(args);
+      (args.backend as { incRef(id: tf.DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
   });
 }
