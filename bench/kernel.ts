@@ -34,6 +34,8 @@ const root = path.resolve(__dirname, "..", "..");
 function contenders(): Contender[] {
   const list: Contender[] = [
     { name: "reglab", launch: { argv: kernelArgv(), env: { ...process.env, REGLAB_HEADLESS: "1" } }, cell: "1 + 1" },
+    // The same kernel with the magics layer switched off: isolates its cost per cell.
+    { name: "reglab, no magics", launch: { argv: kernelArgv(), env: { ...process.env, REGLAB_HEADLESS: "1", REGLAB_NO_MAGICS: "1" } }, cell: "1 + 1" },
     {
       name: "tslab",
       launch: { argv: [process.execPath, path.join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"] },
