@@ -201,3 +201,11 @@ test("layout: early-stop label flips left near the right edge; long ensemble lab
   // Every label is drawn: the rendered SVG contains the ensemble's name.
   assert.match(long.toSVG(), /bagged ensemble/);
 });
+
+test("sweepChart: xTicks 'data' puts the x axis ticks exactly at the swept values; a list is used as given", () => {
+  const rows = [12, 16, 24, 48].flatMap((n) => [{ n, seed: 0, mse: 1 / n }, { n, seed: 1, mse: 2 / n }]);
+  const axisOf = (c: ReturnType<typeof sweepChart>) => ((c.spec as { layer: Array<{ encoding: { x: { axis: { values?: number[] } } } }> }).layer[0].encoding.x.axis);
+  assert.deepEqual(axisOf(sweepChart(rows, { x: "n", y: "mse", xTicks: "data" })).values, [12, 16, 24, 48]);
+  assert.deepEqual(axisOf(sweepChart(rows, { x: "n", y: "mse", xTicks: [10, 50], logX: true })).values, [10, 50]);
+  assert.equal(axisOf(sweepChart(rows, { x: "n", y: "mse" })).values, undefined);
+});

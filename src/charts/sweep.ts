@@ -62,6 +62,8 @@ export interface SweepOptions {
   columns?: number;
   logX?: boolean;
   logY?: boolean;
+  /** Ticks of the x axis: "data" = exactly the swept values (e.g. 12, 16, 24, 48), or a list. Default: automatic. */
+  xTicks?: "data" | number[];
   band?: "minmax" | "std" | "none";
   title?: string;
   xTitle?: string;
@@ -142,6 +144,10 @@ export function sweepChart(input: SweepRow[] | FrameLike, opts: SweepOptions): C
   const band = options.band ?? "minmax";
   const colorTitle = options.colorTitle ?? options.color ?? "";
   const xAxis = options.logX ? { values: powersOfTen(agg.map((a) => a.x)), format: "~g", labelOverlap: true } : {};
+  if (options.xTicks) {
+    const ticks = options.xTicks === "data" ? [...new Set(agg.map((a) => a.x))].sort((p, q) => p - q) : options.xTicks;
+    Object.assign(xAxis, { values: ticks, format: "~g", labelOverlap: true });
+  }
   const x = { field: "x", type: "quantitative", title: options.xTitle ?? options.x, scale: options.logX ? { type: "log" } : { zero: false }, axis: xAxis };
   const y = { field: "mean", type: "quantitative", title: options.yTitle ?? options.y, scale: options.logY ? { type: "log" } : { zero: false } };
   const color = options.color ? { field: "series", type: "nominal", title: colorTitle, legend: { symbolOpacity: 1, symbolType: "stroke", symbolStrokeWidth: 3 } } : { value: "#0072B2" };
