@@ -62,6 +62,7 @@ function loadWasm(): void {
   transposeFreeMatMul("BatchMatMul");
   transposeFreeMatMul("_FusedMatMul");
   sharedIdentity();
+  viewSlice();
   wasmLoaded = true;
 }
 
@@ -124,6 +125,44 @@ function sharedIdentity(): void {
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
   });
+}
+
+/**
+ * tfjs-backend-wasm 4.22's Slice copies the WHOLE input out of the wasm heap
+ * (readSync) to take one slice, so every mini-batch slice of a data set
+ * copied the data set (and fed the garbage collector). For a contiguous
+ * slice (leading-axis row ranges: the mini-batch case) copy just the range,
+ * heap to heap; anything else goes to the original kernel.
+ */
+function viewSlice(): void {
+  const original = tf.getKernel("Slice", "wasm");
+  if (!original) return;
+  tf.unregisterKernel("Slice", "wasm");
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      const attrs = args.attrs as { begin: number | number[]; size?: number | number[] };
+      if (x.dtype === "string") return original.kernelFunc(args);
+      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+      if (!tf.slice_util.isSliceContinous(x.shape, begin, size)) return original.kernelFunc(args);
+      const backend = args.backend as WasmHeapBackend;
+      const out = backend.makeOutput(size, x.dtype);
+      const n = tf.util.sizeFromShape(size);
+      if (n > 0) {
+        const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
+        // Views taken after makeOutput: its malloc may grow (and move) the heap.
+        backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x).subarray(offset, offset + n));
+      }
+      return out;
+    },
+  });
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm that the kernel wrappers use. */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 function firstLine(e: unknown): string {

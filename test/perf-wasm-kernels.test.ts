@@ -1,7 +1,8 @@
-// The wasm matmul wrapper in src/backend.ts (explicit transpose, then an
-// untransposed XNNPACK matmul) must give the same numbers as the cpu
-// backend's matmul for every transpose combination, batch broadcasting,
-// the fused kernel with bias + relu, and gradients; and it must not leak.
+// The wasm kernel wrappers in src/backend.ts must give the cpu backend's
+// numbers and not leak: matmul (explicit transpose, then an untransposed
+// XNNPACK matmul) for every transpose combination, batch broadcasting, the
+// fused kernel with bias + relu, and gradients; Slice (range copy for
+// contiguous slices); Identity (shared buffer).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
@@ -77,4 +78,47 @@ test("gradients of a dense layer (which use transposed matmuls) agree between wa
   const got = await on("wasm", grads);
   assertClose(got[0], want[0], "dL/dx");
   assertClose(got[1], want[1], "dL/dW");
+});
+
+test("wasm slice equals cpu: row ranges, inner (non-contiguous) slices, int32, empty", async () => {
+  const xv = randomArray(7 * 5 * 3, 9);
+  const iv = Int32Array.from({ length: 7 * 5 }, (_, i) => i * 3 - 17);
+  const slices = () => {
+    const x = tf.tensor3d(xv, [7, 5, 3]);
+    const i = tf.tensor2d(iv, [7, 5], "int32");
+    return [
+      tf.slice(x, [2, 0, 0], [3, 5, 3]),
+      tf.slice(x, [6, 0, 0], [-1, -1, -1]),
+      tf.slice(x, [1, 1, 0], [2, 3, 2]),
+      tf.slice(x, [3, 2, 0], [1, 2, 3]),
+      tf.slice(x, [0, 0, 0], [0, 5, 3]),
+      tf.slice(i, [4, 0], [2, 5]).toFloat(),
+      tf.slice(i, [0, 1], [7, 2]).toFloat(),
+    ];
+  };
+  const want = await on("cpu", slices);
+  const got = await on("wasm", slices);
+  want.forEach((w, k) => assertClose(got[k], w, `slice ${k}`));
+});
+
+test("wasm identity shares the buffer safely: a clone survives its source and a variable's reassignment", async () => {
+  await useBackend("wasm", { quiet: true });
+  const before = tf.memory().numTensors;
+  const init = tf.tensor1d([1, 2, 3]);
+  const v = tf.variable(init);
+  const c = v.clone();
+  const next = tf.tensor1d([7, 8, 9]);
+  v.assign(next);
+  init.dispose();
+  next.dispose();
+  assert.deepEqual(Array.from(await c.data()), [1, 2, 3]);
+  assert.deepEqual(Array.from(await v.data()), [7, 8, 9]);
+  const a = tf.tensor1d([4, 5]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(await b.data()), [4, 5]);
+  b.dispose();
+  c.dispose();
+  v.dispose();
+  assert.equal(tf.memory().numTensors, before);
 });
