@@ -146,7 +146,7 @@ export function sweepChart(input: SweepRow[] | FrameLike, opts: SweepOptions): C
   const xAxis = options.logX ? { values: powersOfTen(agg.map((a) => a.x)), format: "~g", labelOverlap: true } : {};
   if (options.xTicks) {
     const ticks = options.xTicks === "data" ? [...new Set(agg.map((a) => a.x))].sort((p, q) => p - q) : options.xTicks;
-    Object.assign(xAxis, { values: ticks, format: "~g", labelOverlap: true });
+    Object.assign(xAxis, { values: ticks, labelOverlap: true });
   }
   const x = { field: "x", type: "quantitative", title: options.xTitle ?? options.x, scale: options.logX ? { type: "log" } : { zero: false }, axis: xAxis };
   const y = { field: "mean", type: "quantitative", title: options.yTitle ?? options.y, scale: options.logY ? { type: "log" } : { zero: false } };
