@@ -9,6 +9,7 @@
  *   (lines already in the cell's coordinates);
  * - `error(thrown)`: a runtime exception or rejection (from the awaited promise).
  */
+import { expandShorthand, mapColumn, type Expanded } from "./shorthand";
 import path from "path";
 import vm from "vm";
 import type { CellExecutor, CellIO, CellOutcome, CompletionResult, InspectResult } from "./types";
@@ -71,7 +72,12 @@ export class TypeScriptExecutor implements CellExecutor {
   private value: { has: boolean; value?: unknown } = { has: false };
   private diagnostics: Diagnostic[] | null = null;
   private diagnosticLines: string[] = [];
+  /** The running cell after shorthand expansion (see shorthand.ts). */
+  private expanded: Expanded | null = null;
   private thrown: unknown[] = [];
+
+  private running = false;
+  private readonly lateErrors: string[] = [];
 
   private runIndex = 0;
   private currentScript: string | null = null;
@@ -123,7 +129,9 @@ export class TypeScriptExecutor implements CellExecutor {
   private onError(args: unknown[]): void {
     if (args.length === 5 && args[0] === "%s%d:%d - %s") {
       const [, file, line, col, message] = args;
-      this.diagnosticLines.push(`${String(file)}${String(line)}:${String(col)} - ${String(message)}`);
+      // Diagnostics in the cell itself: columns of the text the user wrote, not of the expanded text.
+      const c = file === "" && this.expanded ? mapColumn(this.expanded, Number(line), Number(col)) : col;
+      this.diagnosticLines.push(`${String(file)}${String(line)}:${String(c)} - ${String(message)}`);
     } else {
       this.thrown.push(args[0]);
     }
@@ -166,12 +174,21 @@ export class TypeScriptExecutor implements CellExecutor {
     }
   }
 
+  /**
+   * Async errors raised while a cell runs go to its stderr. Ones raised between cells (a timer
+   * firing after its cell finished) would be published after that cell's idle status, where
+   * clients drop them; they are logged and shown on the stderr of the next cell instead.
+   */
   private installAsyncErrorReporting(): void {
     const report = (kind: string, err: unknown): void => {
-      const r = describeThrown(err, this.cells, null);
+      const r = describeThrown(err, this.cells, this.running ? this.currentScript : null);
       const text = `${kind}: ${r.traceback.join("\n")}\n`;
-      if (this.io) this.io.stderr(text);
-      else kernelLog(text.trimEnd());
+      if (this.io && this.running) this.io.stderr(text);
+      else {
+        kernelLog(text.trimEnd());
+        this.lateErrors.push(text);
+        if (this.lateErrors.length > 20) this.lateErrors.splice(0, this.lateErrors.length - 20);
+      }
     };
     process.on("unhandledRejection", (reason) => report("Unhandled promise rejection", reason));
     process.on("uncaughtException", (err) => report("Uncaught exception", err));
@@ -200,17 +217,28 @@ export class TypeScriptExecutor implements CellExecutor {
 
   async run(code: string, io: CellIO): Promise<CellOutcome> {
     this.io = io;
+    this.running = true;
+    try {
+      return await this.runCell(code, io);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runCell(code: string, io: CellIO): Promise<CellOutcome> {
     redirectStreams(io);
+    for (const text of this.lateErrors.splice(0)) io.stderr(`(raised after an earlier cell had finished) ${text}`);
     await this.selectBackendOnce(io);
     this.value = { has: false };
     this.diagnostics = null;
     this.diagnosticLines = [];
     this.thrown = [];
     this.currentScript = null;
-    this.pendingSource = code;
+    this.expanded = expandShorthand(code);
+    this.pendingSource = this.expanded.code;
     let ok: boolean;
     try {
-      ok = await this.executor.execute(code);
+      ok = await this.executor.execute(this.expanded.code);
     } catch (e) {
       // tslab itself failed (a bug, or a converter crash): report, never throw.
       ok = false;
@@ -218,6 +246,9 @@ export class TypeScriptExecutor implements CellExecutor {
     } finally {
       this.pendingSource = null;
     }
+    // Node reports unhandled rejections after the microtask queue drains: one macrotask turn lets
+    // a promise the cell rejected without awaiting be reported in this cell.
+    await new Promise<void>((r) => setImmediate(r));
     if (ok) {
       return this.value.has ? { status: "ok", hasValue: true, value: this.value.value } : { status: "ok", hasValue: false };
     }

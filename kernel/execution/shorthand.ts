@@ -1,0 +1,100 @@
+/**
+ * Expands shorthand object properties (`{ q }` → `{ q: q }`) before tslab
+ * compiles a cell.
+ *
+ * tslab keeps earlier cells' variables on an `exports` object and rewrites
+ * every reference to them as `exports.q`, but the name in a shorthand
+ * property is not a reference the rewriter visits, so `({ q })` fails with
+ * "q is not defined" when `q` came from an earlier cell. The long form is
+ * the same program and gets rewritten. Only line-internal text is inserted,
+ * so line numbers stay; `mapColumn` restores the cell's own columns for
+ * diagnostics.
+ */
+import path from "path";
+
+/** The slice of the TypeScript API used here (tslab's fork has no types we compile against). */
+interface TsNode {
+  kind: number;
+  pos: number;
+  end: number;
+  name?: TsNode;
+  getEnd(): number;
+}
+interface TsApi {
+  SyntaxKind: { ShorthandPropertyAssignment: number };
+  ScriptTarget: { Latest: number };
+  ScriptKind: { TS: number };
+  createSourceFile(name: string, text: string, target: number, setParents: boolean, kind: number): TsNode;
+  forEachChild(node: TsNode, cb: (child: TsNode) => void): void;
+}
+
+let ts: TsApi | null = null;
+function api(): TsApi {
+  if (!ts) {
+    const tslabDir = path.dirname(require.resolve("tslab/package.json"));
+    ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] })) as TsApi;
+  }
+  return ts;
+}
+
+export interface Expanded {
+  code: string;
+  /** Per 1-based line: [column in the expanded text where text was inserted, inserted length]. */
+  inserts: Map<number, Array<[number, number]>>;
+}
+
+/** `{ a, b = 1 }` → `{ a: a, b: b = 1 }`; code without shorthand properties comes back unchanged. */
+export function expandShorthand(code: string): Expanded {
+  const inserts = new Map<number, Array<[number, number]>>();
+  if (!code.includes("{")) return { code, inserts };
+  const t = api();
+  const file = t.createSourceFile("cell.ts", code, t.ScriptTarget.Latest, true, t.ScriptKind.TS);
+  const at: Array<{ offset: number; text: string }> = [];
+  const visit = (node: TsNode): void => {
+    if (node.kind === t.SyntaxKind.ShorthandPropertyAssignment && node.name) {
+      const name = code.slice(node.name.getEnd() - nameLength(code, node.name.getEnd()), node.name.getEnd());
+      at.push({ offset: node.name.getEnd(), text: `: ${name}` });
+    }
+    t.forEachChild(node, visit);
+  };
+  visit(file);
+  if (at.length === 0) return { code, inserts };
+  let out = "";
+  let last = 0;
+  let line = 1;
+  let lineStartOut = 0;
+  for (const { offset, text } of at.sort((a, b) => a.offset - b.offset)) {
+    const chunk = code.slice(last, offset);
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] === "\n") {
+        line++;
+        lineStartOut = out.length + i + 1;
+      }
+    }
+    out += chunk;
+    const col = out.length - lineStartOut + 1;
+    const list = inserts.get(line) ?? [];
+    list.push([col, text.length]);
+    inserts.set(line, list);
+    out += text;
+    last = offset;
+  }
+  out += code.slice(last);
+  return { code: out, inserts };
+}
+
+/** Length of the identifier that ends at `end` (the node's own text, without leading trivia). */
+function nameLength(code: string, end: number): number {
+  let i = end;
+  while (i > 0 && /[\p{ID_Continue}$\u200c\u200d]/u.test(code[i - 1])) i--;
+  return end - i;
+}
+
+/** A 1-based column of the expanded text, as a column of the cell the user wrote. */
+export function mapColumn(e: Expanded, line: number, col: number): number {
+  let shift = 0;
+  for (const [c, len] of e.inserts.get(line) ?? []) {
+    if (c < col) shift += Math.min(len, col - c);
+  }
+  return col - shift;
+}
