@@ -28,3 +28,4 @@ export * from "./models";
 export * from "./charts";
 export * from "./frames";
 export * as linalg from "./linalg";
+export { interruptGuard, InterruptedError } from "./runtime/interrupt";

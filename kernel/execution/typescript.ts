@@ -9,6 +9,7 @@
  *   (lines already in the cell's coordinates);
  * - `error(thrown)`: a runtime exception or rejection (from the awaited promise).
  */
+import { requestInterrupt } from "../../src/runtime/interrupt";
 import { expandShorthand, mapColumn, type Expanded } from "./shorthand";
 import path from "path";
 import vm from "vm";
@@ -310,6 +311,8 @@ export class TypeScriptExecutor implements CellExecutor {
   }
 
   interrupt(): void {
+    // Guarded async loops (train, sweeps) stop at their next step; see src/runtime/interrupt.ts.
+    requestInterrupt();
     this.executor.interrupt();
   }
 
