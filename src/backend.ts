@@ -68,11 +68,14 @@ function loadWasm(): void {
 
 /**
  * tfjs-backend-wasm 4.22 sends a matmul to XNNPACK only when neither operand
- * is transposed; with transposeA/transposeB it runs a naive loop 10-20x
- * slower. Every dense layer's backward pass needs X^T dY and dY W^T, so
- * training spent most of its time there. Wrap the kernels: transpose the
- * operand explicitly (wasm Transpose is fast), then multiply untransposed.
- * Same math, same float32 products and sums, so results agree to rounding.
+ * is transposed (and the batch is 1); with transposeA/transposeB it runs a
+ * naive loop 10-20x slower. Every dense layer's backward pass needs X^T dY
+ * and dY W^T, so training spent most of its time there. Wrap the kernels:
+ * transpose explicitly (wasm Transpose is fast), then multiply untransposed.
+ * XNNPACK also copies ("packs") the right operand on every call, so for
+ * BatchMatMul we pick the cheaper of C = op(A) op(B) and
+ * C = (op(B)^T op(A)^T)^T by elements copied: dY W^T with a small batch is
+ * cheaper as (W dY^T)^T. Same products and sums, so results agree to rounding.
  */
 function transposeFreeMatMul(kernelName: "BatchMatMul" | "_FusedMatMul"): void {
   const original = tf.getKernel(kernelName, "wasm");
@@ -83,22 +86,39 @@ function transposeFreeMatMul(kernelName: "BatchMatMul" | "_FusedMatMul"): void {
     ...original,
     kernelFunc: (args) => {
       const { inputs, backend, attrs } = args;
-      if (!attrs?.transposeA && !attrs?.transposeB) return original.kernelFunc(args);
+      const tA = Boolean(attrs?.transposeA);
+      const tB = Boolean(attrs?.transposeB);
+      if (!tA && !tB) return original.kernelFunc(args);
+      const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const batch = (x: tf.TensorInfo) => tf.util.sizeFromShape(x.shape.slice(0, -2));
+      // Batched products take the naive loop whatever the flags: leave them alone.
+      if (batch(a) !== 1 || batch(b) !== 1) return original.kernelFunc(args);
+      const temps: tf.TensorInfo[] = [];
       const swapLastTwo = (x: tf.TensorInfo): tf.TensorInfo => {
         const perm = x.shape.map((_, i) => i);
         perm.splice(-2, 2, x.shape.length - 1, x.shape.length - 2);
-        return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+        const t = transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+        temps.push(t);
+        return t;
       };
-      const given = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const a = attrs.transposeA ? swapLastTwo(given.a) : given.a;
-      const b = attrs.transposeB ? swapLastTwo(given.b) : given.b;
+      const untransposed = { ...attrs, transposeA: false, transposeB: false };
+      const sizeA = tf.util.sizeFromShape(a.shape);
+      const sizeB = tf.util.sizeFromShape(b.shape);
+      const sizeC = a.shape[a.shape.length - (tA ? 1 : 2)] * b.shape[b.shape.length - (tB ? 2 : 1)];
+      const direct = (tA ? sizeA : 0) + (tB ? sizeB : 0) + sizeB;
+      const swapped = (tB ? 0 : sizeB) + (tA ? 0 : sizeA) + sizeA + sizeC;
       try {
-        return original.kernelFunc({ inputs: { ...inputs, a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+        if (kernelName === "BatchMatMul" && swapped < direct) {
+          const ct = original.kernelFunc({ inputs: { a: tB ? b : swapLastTwo(b), b: tA ? a : swapLastTwo(a) }, backend, attrs: untransposed }) as tf.TensorInfo;
+          temps.push(ct);
+          const c = swapLastTwo(ct);
+          temps.pop();
+          return c;
+        }
+        return original.kernelFunc({ inputs: { ...inputs, a: tA ? swapLastTwo(a) : a, b: tB ? swapLastTwo(b) : b }, backend, attrs: untransposed });
       } finally {
         // Kernel-internal temporaries are not tracked by the engine: free them here.
-        const be = backend as { disposeData(id: tf.DataId): void };
-        if (a !== given.a) be.disposeData(a.dataId);
-        if (b !== given.b) be.disposeData(b.dataId);
+        for (const t of temps) (backend as { disposeData(id: tf.DataId): void }).disposeData(t.dataId);
       }
     },
   });

@@ -38,6 +38,9 @@ for (const ta of [false, true]) {
   for (const tb of [false, true]) {
     cases.push({ a: ta ? [7, 5] : [5, 7], b: tb ? [3, 7] : [7, 3], ta, tb });
     cases.push({ a: ta ? [2, 7, 5] : [2, 5, 7], b: tb ? [1, 3, 7] : [1, 7, 3], ta, tb });
+    // A small left operand and a large right one: the wrapper computes (op(B)^T op(A)^T)^T when flags are set.
+    cases.push({ a: ta ? [7, 2] : [2, 7], b: tb ? [9, 7] : [7, 9], ta, tb });
+    cases.push({ a: ta ? [1, 7, 2] : [1, 2, 7], b: tb ? [1, 9, 7] : [1, 7, 9], ta, tb });
   }
 }
 
@@ -54,9 +57,9 @@ test("wasm batchMatMul equals cpu for every transpose combination and broadcast 
 
 test("wasm fused matMul (bias + relu) equals cpu with transposes", async () => {
   for (const [k, c] of cases.filter((c) => c.a.length === 2).entries()) {
-    const av = randomArray(35, 100 + k);
-    const bv = randomArray(21, 200 + k);
-    const bias = randomArray(3, 300 + k);
+    const av = randomArray(c.a[0] * c.a[1], 100 + k);
+    const bv = randomArray(c.b[0] * c.b[1], 200 + k);
+    const bias = randomArray(c.tb ? c.b[0] : c.b[1], 300 + k);
     const run = () =>
       tf.fused.matMul({ a: tf.tensor(av, c.a), b: tf.tensor(bv, c.b), transposeA: c.ta, transposeB: c.tb, bias: tf.tensor1d(bias), activation: "relu" });
     const [want] = await on("cpu", run);
