@@ -12,6 +12,7 @@ import { randomUUID } from "crypto";
 import type { CellExecutor } from "./execution/types";
 import { TypeScriptExecutor, type TypeScriptExecutorOptions } from "./execution/typescript";
 import { kernelLog } from "./execution/streams";
+import { exitKernel, installExitGuard } from "./execution/exit-guard";
 import { KernelHandler } from "./protocol/handler";
 import { KernelServer } from "./protocol/server";
 import type { ConnectionInfo } from "./protocol/wire";
@@ -91,6 +92,8 @@ function typescriptVersion(): string {
 export async function startKernel(connectionFile: string): Promise<void> {
   const conn = readConnectionFile(connectionFile);
   const executor = buildExecutor();
+  // Cells cannot end the kernel (process.exit() throws); our own exits use exitKernel.
+  installExitGuard();
   const session = randomUUID();
   let handler: KernelHandler | null = null;
   const server = new KernelServer(conn, (channel, msg) => handler?.onMessage(channel, msg), { log: kernelLog }, session);
@@ -107,7 +110,7 @@ export async function startKernel(connectionFile: string): Promise<void> {
           // closing is best effort
         }
         kernelLog(restart ? "shutdown (restart requested)" : "shutdown");
-        process.exit(0);
+        exitKernel(0);
       })();
     },
   });
@@ -115,7 +118,7 @@ export async function startKernel(connectionFile: string): Promise<void> {
   // breakOnSigint; otherwise reject the pending await. Never let SIGINT kill the kernel.
   process.on("SIGINT", () => executor.interrupt());
   process.on("SIGTERM", () => {
-    void server.close().finally(() => process.exit(0));
+    void server.close().finally(() => exitKernel(0));
   });
   await server.start();
   kernelLog(`kernel started (pid ${process.pid}, ${conn.transport}://${conn.ip}, cwd ${process.cwd()})`);

@@ -26,19 +26,25 @@ export interface StreamTarget {
 
 let target: StreamTarget | null = null;
 let installed = false;
-const decoder = new TextDecoder("utf-8");
+// One streaming decoder per stream: a multi-byte character split across two Buffer writes is
+// joined instead of becoming two U+FFFD.
+const decoders = { stdout: new TextDecoder("utf-8"), stderr: new TextDecoder("utf-8") };
 
 function redirected(name: "stdout" | "stderr", real: Write): Write {
   const write = (chunk: unknown, encodingOrCb?: unknown, cb?: unknown): boolean => {
     const t = target;
     if (!t) return (real as (c: unknown, e?: unknown, cb?: unknown) => boolean)(chunk, encodingOrCb, cb);
+    const decoder = decoders[name];
     let text: string;
-    if (typeof chunk === "string") text = chunk;
-    else if (chunk instanceof Uint8Array) {
-      text = typeof encodingOrCb === "string" && encodingOrCb !== "utf8" && encodingOrCb !== "utf-8"
-        ? Buffer.from(chunk).toString(encodingOrCb as BufferEncoding)
-        : decoder.decode(chunk);
-    } else text = String(chunk);
+    if (chunk instanceof Uint8Array && !(typeof encodingOrCb === "string" && encodingOrCb !== "utf8" && encodingOrCb !== "utf-8")) {
+      text = decoder.decode(chunk, { stream: true });
+    } else {
+      // Bytes left over from an incomplete character end here (as U+FFFD).
+      text = decoder.decode();
+      if (typeof chunk === "string") text += chunk;
+      else if (chunk instanceof Uint8Array) text += Buffer.from(chunk).toString(encodingOrCb as BufferEncoding);
+      else text += String(chunk);
+    }
     try {
       t[name](text);
     } catch (e) {

@@ -50,8 +50,8 @@ class CellOutput implements CellIO {
     if (this.buf && this.buf.name !== name) this.flush();
     if (this.buf) this.buf.text += text;
     else this.buf = { name, text };
-    if (this.buf.text.length > 65536) this.flush();
-    else if (!this.timer) this.timer = setImmediate(() => this.flush());
+    if (this.buf.text.length > 65536) this.flush(false);
+    else if (!this.timer) this.timer = setImmediate(() => this.flush(false));
   }
 
   stdout(text: string): void {
@@ -71,14 +71,26 @@ class CellOutput implements CellIO {
     });
   }
 
-  flush(): void {
+  /**
+   * Publish the buffered text. Intermediate flushes (`final` false) keep a trailing high
+   * surrogate for the next write, so a character outside the BMP (emoji) is never split
+   * across two stream messages (a lone surrogate would not survive UTF-8 in front ends).
+   */
+  flush(final = true): void {
     if (this.timer) {
       clearImmediate(this.timer);
       this.timer = null;
     }
     const b = this.buf;
     this.buf = null;
-    if (b) void this.transport.publish(this.parent, "stream", { name: b.name, text: b.text });
+    if (!b) return;
+    let text = b.text;
+    const last = text.charCodeAt(text.length - 1);
+    if (!final && last >= 0xd800 && last <= 0xdbff) {
+      this.buf = { name: b.name, text: text.slice(-1) };
+      text = text.slice(0, -1);
+    }
+    if (text) void this.transport.publish(this.parent, "stream", { name: b.name, text });
   }
 }
 
