@@ -157,6 +157,9 @@ export const timeitMagics: Magic[] = [
     async run(args, ctx) {
       // Options come first; the rest of the line (verbatim) is the statement.
       const m = /^((?:\s*-[nr]\s+\S+)*)\s*([\s\S]*)$/.exec(args)!;
+      // "%timeit -n" is an option without its value (as IPython), not the statement `-n`.
+      const dangling = /^(-[nr])\s*$/.exec(m[2]);
+      if (dangling) throw new UsageError(`option ${dangling[1]} needs a value.\nUsage: ${USAGE_LINE}`);
       await runTimeit(m[1], m[2], USAGE_LINE, ctx);
     },
   },
