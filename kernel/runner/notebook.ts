@@ -137,6 +137,11 @@ function readOutput(file: string, where: string, o: unknown): NbOutput {
 /** Parse and validate notebook JSON text; `file` names it in errors. */
 export function parseNotebook(text: string, file: string): ReadResult {
   const warnings: string[] = [];
+  // Some Windows editors save UTF-8 with a byte order mark; JSON.parse rejects it with an invisible token.
+  if (text.charCodeAt(0) === 0xfeff) {
+    text = text.slice(1);
+    warnings.push(`${file}: ignored the UTF-8 byte order mark at the start of the file (it is written without one)`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -195,3 +195,28 @@ export function finalizeOutputs(outputs: NbOutput[]): NbOutput[] {
   }
   return outputs;
 }
+
+/**
+ * Truncation policy of `reglab run` for what it stores in the notebook (the
+ * kernel itself sends everything to live front ends): a stream output of
+ * more than `maxLines` lines keeps its first `maxLines - floor(maxLines / 5)`
+ * and last `floor(maxLines / 5)` lines, with one marker line between them
+ * saying how many were dropped. `maxLines` 0 keeps everything. Returns the
+ * number of lines dropped; outputs are changed in place.
+ */
+export function truncateStreams(outputs: NbOutput[], maxLines: number): number {
+  if (!(maxLines > 0)) return 0;
+  const tail = Math.floor(maxLines / 5);
+  const head = maxLines - tail;
+  let dropped = 0;
+  for (const o of outputs) {
+    if (o.output_type !== "stream") continue;
+    const lines = o.text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+    if (lines.length <= maxLines) continue;
+    const k = lines.length - head - tail;
+    dropped += k;
+    const marker = `… ${k.toLocaleString("en-US")} lines truncated (reglab run keeps the first ${head} and last ${tail} lines of a stream; --max-stream-lines) …\n`;
+    o.text = lines.slice(0, head).join("") + marker + lines.slice(lines.length - tail).join("");
+  }
+  return dropped;
+}

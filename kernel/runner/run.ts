@@ -15,6 +15,9 @@
  * - A cell over --timeout is interrupted; if it has not stopped 5 s later
  *   the kernel is killed. The cell gets a `CellTimeoutError` error output.
  *   With --allow-errors the run continues if the kernel survived.
+ * - Stored stream outputs are capped at --max-stream-lines (default 2000):
+ *   first 4/5 and last 1/5 of the lines with a "… K lines truncated …"
+ *   marker (outputs.ts `truncateStreams`); live front ends get everything.
  * - SIGINT/SIGTERM: the current cell is interrupted, what ran is written,
  *   exit 130 (a second signal kills the kernel at once).
  * - Exit status: 0 every notebook ran to its end (with --allow-errors, cell
@@ -26,7 +29,7 @@ import fs from "fs";
 import path from "path";
 import { ExecuteAbortedError, ExecuteResult, KernelClient, KernelDiedError, KernelLaunch, TimeoutError } from "../protocol/client";
 import { kernelArgv } from "../kernelspec";
-import type { NbOutput } from "./outputs";
+import { type NbOutput, truncateStreams } from "./outputs";
 import { Notebook, NotebookError, REGLAB_KERNELSPEC, readNotebook, setKernelMetadata, writeNotebook } from "./notebook";
 
 export const USAGE = `Usage: reglab run <notebook.ipynb | directory>... [options]
@@ -51,6 +54,10 @@ Options:
   --kernel-argv JSON  launch another kernel, e.g.
                       '["python3","-m","ipykernel_launcher","-f","{connection_file}"]'
   --startup-timeout S seconds to wait for a kernel to start (default 60)
+  --max-stream-lines N
+                      store at most N lines of each stream output (default
+                      2000: the first 4/5 and the last 1/5, with a marker
+                      line saying how many were dropped; 0 = keep all)
   --quiet             only failures and the summary
   -h, --help          this help
 
@@ -72,12 +79,14 @@ export interface RunOptions {
   allowErrors: boolean;
   kernelArgv?: string[];
   startupTimeoutS: number;
+  /** Stored lines per stream output (0: no limit); see truncateStreams. */
+  maxStreamLines: number;
   quiet: boolean;
   help: boolean;
 }
 
 export function parseRunArgs(argv: string[]): RunOptions {
-  const o: RunOptions = { inputs: [], inplace: false, timeoutS: 600, allowErrors: false, startupTimeoutS: 60, quiet: false, help: false };
+  const o: RunOptions = { inputs: [], inplace: false, timeoutS: 600, allowErrors: false, startupTimeoutS: 60, maxStreamLines: 2000, quiet: false, help: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined) throw new RunUsageError(`${flag} needs a value`);
@@ -122,6 +131,13 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case "--allow-errors":
         o.allowErrors = true;
         break;
+      case "--max-stream-lines": {
+        const v = take();
+        const n = Number(v);
+        if (v.trim() === "" || !Number.isInteger(n) || n < 0) throw new RunUsageError(`--max-stream-lines needs a whole number >= 0, got "${v}"`);
+        o.maxStreamLines = n;
+        break;
+      }
       case "--quiet":
       case "-q":
         o.quiet = true;
@@ -391,6 +407,7 @@ async function runNotebook(file: string, nb: Notebook, o: RunOptions, stop: Stop
       const ct = Date.now();
       const outcome = await runCell(client, c.source, o, stop);
       const secs = (Date.now() - ct) / 1000;
+      truncateStreams(outcome.outputs, o.maxStreamLines);
       c.outputs = outcome.outputs;
       c.execution_count = outcome.executionCount;
       report.cells++;
