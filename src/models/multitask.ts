@@ -158,3 +158,6 @@ export async function trainIndependent(
   }
   return histories;
 }
+
+/** The issue's name for the hard-sharing builder: `multitask(options)` is `multitaskModel(options)`. */
+export const multitask = multitaskModel;
