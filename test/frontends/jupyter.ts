@@ -13,6 +13,8 @@
  *   that root: kernels run in their own session (jupyter_client's
  *   start_new_session, reglab run's detached spawn), so killing the client's
  *   process group alone would orphan them.
+ * - Notebook copies run in workspaces under the checkout's git-ignored
+ *   .reglab-tmp/ (see `workspace`), removed by cleanup too.
  * - Debian's Jupyter is used explicitly (/usr/bin/jupyter), not whatever
  *   `jupyter` or `python3` comes first on PATH.
  *
@@ -55,7 +57,10 @@ export interface JupyterEnv {
   root: string;
   /** Environment for Jupyter clients and servers: JUPYTER_PATH at the temp kernelspec, temp config/data/runtime dirs. */
   env: NodeJS.ProcessEnv;
-  /** A folder laid out like the repository (symlinks to its top-level entries) with a private notebooks/ copy. */
+  /**
+   * A folder laid out like the repository (symlinks to its top-level entries) with a private
+   * copy of `notebooks`; returns the path of that notebooks/ folder.
+   */
   workspace(name: string, notebooks: string[]): string;
   /** Kill every process started under this root, then delete it. Idempotent. */
   cleanup(): void;
@@ -82,15 +87,22 @@ export function jupyterEnv(label: string): JupyterEnv {
   };
   delete env.REGLAB_HEADLESS;
   let cleaned = false;
+  const workspaces: string[] = [];
   return {
     root,
     env,
     workspace(name, notebooks) {
-      const ws = path.join(root, name);
-      fs.mkdirSync(path.join(ws, "notebooks"), { recursive: true });
-      // Notebooks may read ../data, ../assets etc. and import packages from node_modules.
+      // Inside the checkout (.reglab-tmp/ is git-ignored), so that the notebooks find
+      // node_modules by walking up, as in notebooks/. A symlinked node_modules is not the same:
+      // TypeScript then sees danfojs-node under two paths and a cell like `const frame =
+      // toFrame(...)` fails with "The inferred type of 'frame' cannot be named".
+      fs.mkdirSync(path.join(ROOT, ".reglab-tmp"), { recursive: true });
+      const ws = fs.mkdtempSync(path.join(ROOT, ".reglab-tmp", `${path.basename(root)}-${name}-`));
+      workspaces.push(ws);
+      fs.mkdirSync(path.join(ws, "notebooks"));
+      // Notebooks may read ../data, ../assets etc.
       for (const entry of fs.readdirSync(ROOT)) {
-        if (entry === "notebooks" || entry === ".git") continue;
+        if (["notebooks", "node_modules", ".git", ".reglab-tmp", "test-artifacts"].includes(entry)) continue;
         fs.symlinkSync(path.join(ROOT, entry), path.join(ws, entry));
       }
       for (const nb of notebooks) fs.copyFileSync(path.join(NOTEBOOKS, nb), path.join(ws, "notebooks", nb));
@@ -99,8 +111,8 @@ export function jupyterEnv(label: string): JupyterEnv {
     cleanup() {
       if (cleaned) return;
       cleaned = true;
-      killUnder(root);
-      fs.rmSync(root, { recursive: true, force: true });
+      for (const marker of [root, ...workspaces]) killUnder(marker);
+      for (const dir of [root, ...workspaces]) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
