@@ -10,11 +10,12 @@
  * opt-in (`bundle({svg: true})`). If the PNG fails, the spec and text
  * still go out and a one-line warning is printed.
  *
- * The spec is compiled when the chart is made, so an invalid spec throws
- * right away with vega-lite's message.
+ * The spec is checked and compiled when the chart is made, so an invalid
+ * spec throws right away, naming the wrong value (or quoting vega-lite's
+ * own message), with no chart-internal stack frames.
  */
 import { publish, JUPYTER_DISPLAY, type MimeBundle } from "../display/transport";
-import { compileSpec, vegaToSVG, svgToPNG, type VegaLiteSpec } from "./render";
+import { compileSpec, specError, vegaToSVG, svgToPNG, type VegaLiteSpec } from "./render";
 import { getTheme, themeConfig, type ChartTheme } from "./theme";
 
 export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
@@ -48,7 +49,7 @@ function mergeConfig(base: Record<string, unknown>, own: unknown): Record<string
 
 /** The spec with $schema, theme config and default size for single/layered views. */
 export function applyTheme(spec: VegaLiteSpec, theme: ChartTheme = getTheme()): VegaLiteSpec {
-  if (!isPlainObject(spec)) throw new Error(`chart: expected a vega-lite spec object, got ${Array.isArray(spec) ? "an array" : typeof spec}`);
+  if (!isPlainObject(spec)) throw specError(`chart: expected a vega-lite spec object, got ${Array.isArray(spec) ? "an array" : spec === null ? "null" : typeof spec}`);
   const out: VegaLiteSpec = { $schema: SCHEMA, ...spec };
   const single = "mark" in spec || "layer" in spec;
   if (single) {
