@@ -50,7 +50,8 @@ function isInterrupt(e: unknown): "await" | "sync" | null {
 class ConverterSet {
   private browserConv: Converter | null = null;
   constructor(
-    readonly node: Converter,
+    /** Replaced after a compiler crash (see TypeScriptExecutor.wrapConverter); tslab reads it per call. */
+    public node: Converter,
     private readonly make: () => Converter,
   ) {}
   get browser(): Converter {
@@ -98,9 +99,19 @@ export class TypeScriptExecutor implements CellExecutor {
     const prevCwd = process.cwd();
     const chdir = prevCwd !== rootDir;
     if (chdir) process.chdir(rootDir);
+    const makeNode = (): Converter => {
+      const back = process.cwd();
+      if (back !== rootDir) process.chdir(rootDir);
+      try {
+        return this.wrapConverter(conv.createConverter({ isJS: false, isBrowser: false }));
+      } finally {
+        if (back !== rootDir) process.chdir(back);
+      }
+    };
+    this.makeNodeConverter = makeNode;
     let node: Converter;
     try {
-      node = this.wrapConverter(conv.createConverter({ isJS: false, isBrowser: false }));
+      node = makeNode();
     } finally {
       if (chdir) process.chdir(prevCwd);
     }
@@ -116,15 +127,49 @@ export class TypeScriptExecutor implements CellExecutor {
     if (opts.catchAsyncErrors !== false) this.installAsyncErrorReporting();
   }
 
-  /** Record the diagnostics of each conversion (console.error loses their codes). */
+  /**
+   * Record the diagnostics of each conversion (console.error loses their codes), and recover
+   * from compiler crashes: when TypeScript throws inside tslab's converter (e.g. a stack
+   * overflow on thousands of nested parentheses), the converter keeps a pending rebuild timer
+   * and fails every later cell with "Unexpected pending rebuildTimer". The crashed converter is
+   * replaced by a fresh one (earlier cells' declarations come back with the next cell's
+   * `prevDecl`), and the cell gets a clear error.
+   */
   private wrapConverter(c: Converter): Converter {
+    const guard = <A extends unknown[], R>(what: string, f: (...a: A) => R) =>
+      (...a: A): R => {
+        try {
+          return f(...a);
+        } catch (e) {
+          this.replaceNodeConverter(c);
+          const why = e instanceof Error ? e.message : String(e);
+          const err = new Error(`the TypeScript compiler failed on this cell (${why}) during ${what}; nothing ran, and the compiler was restarted (earlier cells are kept)`);
+          err.name = e instanceof RangeError ? "RangeError" : "CompilerError";
+          throw err;
+        }
+      };
     const convert = c.convert.bind(c);
-    c.convert = (prevDecl, src) => {
+    c.convert = guard("compilation", (prevDecl: string, src: string) => {
       const r = convert(prevDecl, src);
       this.diagnostics = r.diagnostics;
       return r;
-    };
+    });
+    c.complete = guard("completion", c.complete.bind(c));
+    c.inspect = guard("inspection", c.inspect.bind(c));
     return c;
+  }
+
+  private makeNodeConverter: (() => Converter) | null = null;
+
+  private replaceNodeConverter(crashed: Converter): void {
+    if (!this.convs || this.convs.node !== crashed || !this.makeNodeConverter) return;
+    try {
+      crashed.close();
+    } catch {
+      // it is broken anyway
+    }
+    this.convs.node = this.makeNodeConverter();
+    kernelLog("the TypeScript converter crashed and was replaced");
   }
 
   private onError(args: unknown[]): void {
