@@ -154,8 +154,16 @@ export async function main(argv: string[]): Promise<void> {
     if (!only.has(s)) return;
     console.log(`bench: ${s}${quick ? " (quick)" : ""} …`);
     const t0 = performance.now();
-    rows.push(...(await f()));
-    console.log(`bench: ${s} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    try {
+      rows.push(...(await f()));
+      console.log(`bench: ${s} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      // One failing section (e.g. a kernel timing out on a loaded machine) must not lose the others' figures.
+      const msg = e instanceof Error ? e.message : String(e);
+      console.log(`bench: ${s} FAILED after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${msg}`);
+      rows.push({ section: s, name: `${s} section`, value: NaN, unit: "", note: `FAILED: ${msg}` });
+      process.exitCode = 1;
+    }
   };
   await run("training", () => trainingSection(quick));
   await run("kernel", () => kernelSection(quick));
