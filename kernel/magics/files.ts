@@ -5,6 +5,8 @@ import path from "path";
 import { MagicError, UsageError } from "./errors";
 import { parseOptions, splitArgs } from "./args";
 import type { Magic } from "./registry";
+import { stripExports } from "./tsfork";
+import { blankMagics } from "./parse";
 
 const WRITEFILE_USAGE = "%%writefile [-a] path\n<file content>";
 
@@ -37,13 +39,18 @@ export const fileMagics: Magic[] = [
     kind: "line",
     name: "run",
     usage: "%run file.ts",
-    help: "Run a TypeScript file's content in the notebook's context: its top-level declarations become notebook variables.",
+    help:
+      "Run a TypeScript file's content in the notebook's context, as IPython's %run does: its top-level names, exported " +
+      "or not, become notebook variables (export modifiers are dropped; `export default <expr>` runs <expr>; " +
+      "`export { a as b }` defines b). Line magics in the file run too; error line numbers are the file's.",
     async run(args, ctx) {
       const words = splitArgs(args);
       if (words.length !== 1) throw new UsageError("%run needs one file.\nUsage: %run file.ts");
       const file = expandHome(words[0]);
       if (!fs.existsSync(file)) throw new MagicError("FileNotFoundError", `File \`${words[0]}\` not found (cwd: ${process.cwd()}).`);
-      return ctx.run(fs.readFileSync(file, "utf8"));
+      const code = fs.readFileSync(file, "utf8");
+      // Parsed with magic lines blanked (same length), so a `%magic` line in the file cannot derail TypeScript's parser.
+      return ctx.run(stripExports(code, blankMagics(code)));
     },
   },
   {

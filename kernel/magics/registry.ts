@@ -1,7 +1,8 @@
 /**
  * The magic registry: every magic has a name, a kind (line `%` or cell
  * `%%`), a one-line usage and a help text. Unknown names get close matches
- * by Levenshtein edit distance.
+ * by Damerau-Levenshtein distance (a swap of neighbours is one edit, so
+ * `%tiem` suggests `%time`), or as a prefix.
  */
 import type { CellExecutor, CellIO, CellOutcome } from "../execution/types";
 
@@ -79,7 +80,7 @@ export class MagicRegistry {
     const lower = name.toLowerCase();
     const maxDist = Math.max(1, Math.floor(name.length / 3));
     return all
-      .map((x) => ({ ...x, d: x.n.startsWith(lower) && lower.length >= 2 ? 0.5 : editDistance(lower, x.n.toLowerCase()) }))
+      .map((x) => ({ ...x, d: x.n.startsWith(lower) && lower.length >= 2 ? 0.5 : damerauDistance(lower, x.n.toLowerCase()) }))
       .filter((x) => x.d <= maxDist)
       .sort((a, b) => a.d - b.d || Number(b.same) - Number(a.same) || a.label.localeCompare(b.label))
       .slice(0, 4)
@@ -98,6 +99,23 @@ export function editDistance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length];
+}
+
+/**
+ * Damerau-Levenshtein distance in its optimal-string-alignment form:
+ * insert, delete, substitute, or swap two neighbouring characters, each
+ * cost 1 (no substring is edited twice). Damerau, "A technique for computer
+ * detection and correction of spelling errors", CACM 7(3), 1964.
+ */
+export function damerauDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 /** The help text shown for `%name?`. */
