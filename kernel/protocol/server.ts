@@ -3,7 +3,9 @@
  * shell, control and stdin, PUB for iopub, REP for the heartbeat. All bind
  * only to the connection file's `ip`. Every incoming message is decoded and
  * HMAC-verified with wire.ts; invalid ones are logged and dropped (never
- * handled, never answered).
+ * handled, never answered). As jupyter_client's Session, a signature seen
+ * before (an exact replay of a captured message) is rejected too; the last
+ * 65,536 signatures are remembered.
  */
 import * as zmq from "zeromq";
 import { ConnectionInfo, Message, MessageHeader, Signer, WireError, decode, encode, newHeader } from "./wire";
@@ -50,6 +52,8 @@ export class KernelServer {
   private readonly hb = new zmq.Reply();
   private readonly queues: Record<Channel | "iopub", SendQueue>;
   private closed = false;
+  /** Signatures of accepted messages, oldest first (insertion order), for replay rejection. */
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly conn: ConnectionInfo,
@@ -96,6 +100,10 @@ export class KernelServer {
           }
           throw e;
         }
+        if (!this.fresh(frames)) {
+          this.opts.log(`rejected a message on ${channel}: duplicate signature (a replayed message)`);
+          continue;
+        }
         try {
           this.onMessage(channel, msg);
         } catch (e) {
@@ -105,6 +113,24 @@ export class KernelServer {
     } catch (e) {
       if (!this.closed) this.opts.log(`${channel} socket stopped: ${String(e)}`);
     }
+  }
+
+  /** False if this signed message was seen before; unsigned sessions (empty key) are not checked. */
+  private fresh(frames: Buffer[]): boolean {
+    if (!this.conn.key) return true;
+    const at = frames.findIndex((f) => f.toString() === "<IDS|MSG>");
+    const sig = frames[at + 1]?.toString() ?? "";
+    if (this.seen.has(sig)) return false;
+    this.seen.add(sig);
+    if (this.seen.size > 65536) {
+      // Forget the oldest 10% at once (as jupyter_client culls its digest history).
+      let n = 6554;
+      for (const old of this.seen) {
+        if (n-- <= 0) break;
+        this.seen.delete(old);
+      }
+    }
+    return true;
   }
 
   private async heartbeat(): Promise<void> {
