@@ -14,21 +14,62 @@ function expandHome(p: string): string {
   return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
 }
 
+/**
+ * Replace `file` with `text` atomically: a temp file in the same directory, fsync, rename over
+ * it, so an interrupted or failed write never leaves a half file (the old content survives). A
+ * symlink is followed (the link stays); an existing file keeps its permission bits.
+ */
+function writeAtomically(file: string, text: string): void {
+  let target = file;
+  try {
+    target = fs.realpathSync(file);
+  } catch {
+    // does not exist yet
+  }
+  let mode: number | undefined;
+  try {
+    mode = fs.statSync(target).mode & 0o7777;
+  } catch {
+    // new file: default mode
+  }
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, "wx", mode ?? 0o666);
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (mode !== undefined) fs.chmodSync(tmp, mode);
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 export const fileMagics: Magic[] = [
   {
     kind: "cell",
     name: "writefile",
     usage: WRITEFILE_USAGE,
-    help: "Write the cell body to a file (-a appends). Prints Writing / Overwriting / Appending to, like IPython.",
+    help:
+      "Write the cell body, exactly, to a file relative to the kernel's working directory (-a appends). Prints " +
+      "Writing / Overwriting / Appending to, like IPython. A write replaces the file atomically (never half written); " +
+      "a directory path is refused.",
     async run(args, body, ctx) {
       const opts = parseOptions(splitArgs(args), { flags: ["-a"] }, WRITEFILE_USAGE);
       if (opts.positional.length !== 1) throw new UsageError(`%%writefile needs exactly one path.\nUsage: ${WRITEFILE_USAGE}`);
       const file = expandHome(opts.positional[0]);
       const exists = fs.existsSync(file);
       const append = opts.flags.has("-a");
+      if (exists && fs.statSync(file).isDirectory()) {
+        throw new MagicError("IsADirectoryError", `${opts.positional[0]} is a directory; give a file path, e.g. ${path.join(opts.positional[0], "file.ts")}`);
+      }
       try {
         if (append) fs.appendFileSync(file, body);
-        else fs.writeFileSync(file, body);
+        else writeAtomically(file, body);
       } catch (e) {
         throw new MagicError("OSError", `cannot write ${opts.positional[0]}: ${(e as Error).message}`);
       }
