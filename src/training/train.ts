@@ -31,6 +31,7 @@ import { History } from "./history";
 import type { NormPenalty } from "../regularizers/norm-penalties";
 import { resolveOptimizer, type OptimizerName } from "./optimizers";
 import { collectConstraints, applyProjections, type ConstraintSpec } from "../regularizers/constraints";
+import { interruptGuard } from "../runtime/interrupt";
 
 /** A from-scratch model: trainable variables and a forward function. */
 export interface ParamSet {
@@ -188,6 +189,8 @@ function perOutput<T>(spec: T | T[] | Record<string, T> | undefined, names: stri
 /** The compiled form of the loss/metric options for one model. */
 export interface Objective {
   names: string[];
+  /** The loss of each output as given (names decide which target shapes are valid). */
+  lossSpecs: LossSpec[];
   lossFns: LossFn[];
   lossWeights: number[];
   metrics: Array<{ key: string; output: number; fn: MetricFn }>;
@@ -219,7 +222,7 @@ export function buildObjective(
     }),
   );
   const keys = ["loss", ...(multi ? names.map((n) => `${n}_loss`) : []), ...ms.map((m) => m.key)];
-  return { names, lossFns: lossSpecs.map(resolveLoss), lossWeights: weights, metrics: ms, keys };
+  return { names, lossSpecs, lossFns: lossSpecs.map(resolveLoss), lossWeights: weights, metrics: ms, keys };
 }
 
 /** [loss, per-output losses (multi only), metrics] for one batch, as a 1-D tensor. */
@@ -301,14 +304,133 @@ function makeProgress(option: TrainOptions["progress"], epochs: number, batchesP
   }
 }
 
-function checkData(data: Dataset, names: string[], what: string): tf.Tensor[] {
-  if (!data || !(data.x instanceof tf.Tensor)) throw new TypeError(`${what}: expected {x: tf.Tensor, y}, got ${typeof data}`);
+type Dims = ReadonlyArray<number | null>;
+
+const fmt = (shape: Dims): string => `[${shape.map((d) => (d === null ? "null" : String(d))).join(",")}]`;
+
+/** Same shape after the batch axis; unknown (null) model dimensions match anything. */
+function fitsAfterBatch(shape: Dims, model: Dims): boolean {
+  return shape.length === model.length && shape.every((d, i) => i === 0 || model[i] === null || model[i] === d);
+}
+
+const SPARSE: LossSpec = "sparseCategoricalCrossentropy";
+
+/**
+ * How target `y` relates to an output of shape `out` (batch axis included)
+ * under `loss`: "ok"; "column" when y is [n] for a one-unit output (taken
+ * as [n, 1], as `fit` does); otherwise what to do about it. Function losses
+ * define their own targets: only rows are checked for them.
+ */
+function targetFit(y: tf.Tensor, out: Dims, loss: LossSpec): "ok" | "column" | { hint: string } {
+  if (typeof loss === "function") return "ok";
+  const k = out[out.length - 1];
+  if (loss === SPARSE) {
+    const classes = out.slice(0, -1);
+    if (fitsAfterBatch(y.shape, classes) || fitsAfterBatch(y.shape, [...classes, 1])) return "ok";
+    if (fitsAfterBatch(y.shape, out) && k !== 1) {
+      return { hint: `sparseCategoricalCrossentropy takes integer class labels of shape [n] or [n,1]; for one-hot targets use loss "categoricalCrossentropy"` };
+    }
+    return { hint: `sparseCategoricalCrossentropy takes integer class labels of shape [n] or [n,1] (values 0..${k === null ? "K" : k - 1})` };
+  }
+  if (fitsAfterBatch(y.shape, out)) return "ok";
+  if (y.rank === 1 && out.length === 2 && out[1] === 1) return "column";
+  const labels = y.rank === out.length - 1 || (y.rank === out.length && y.shape[y.rank - 1] === 1);
+  if (labels && k !== null && k > 1 && (loss === "categoricalCrossentropy" || y.dtype === "int32")) {
+    return { hint: `these look like integer class labels: use loss "sparseCategoricalCrossentropy", or one-hot encode them (tf.oneHot(labels, ${k}))` };
+  }
+  if (y.rank === out.length) return { hint: out.length === 2 ? "one column per output unit" : `y must be [n${out.slice(1).map((d) => `,${d ?? "*"}`).join("")}]` };
+  return { hint: `y must have rank ${out.length} ([n${out.slice(1).map((d) => `,${d ?? "*"}`).join("")}]); reshape it` };
+}
+
+/** Checked, model-shaped data: targets in output order, tensors made here listed in `owned`. */
+interface CheckedData {
+  x: tf.Tensor;
+  ys: tf.Tensor[];
+  owned: tf.Tensor[];
+}
+
+/**
+ * Validate `data` against the model before any work: one row per example
+ * everywhere; for LayersModels x against `model.inputs[0].shape` and every
+ * target against its output's shape (ignoring the batch axis; sparse
+ * losses take [n] / [n, 1] integer labels in 0..K-1). Errors name both
+ * shapes, the input/output, and what to do. A parameter set's output shapes
+ * are only known after a forward pass: `checkOutputs` checks them before
+ * the first step.
+ */
+async function checkData(model: Trainable, data: Dataset, obj: Objective, what: string): Promise<CheckedData> {
+  if (!data || !(data.x instanceof tf.Tensor)) {
+    throw new TypeError(`${what}: expected {x: tf.Tensor, y}, got ${data === null ? "null" : typeof data}${data && typeof data === "object" ? ` with x of type ${typeof (data as Dataset).x}` : ""}.`);
+  }
+  const { names } = obj;
   const ys = targetList(data.y, names);
-  const n = data.x.shape[0];
+  const x = data.x;
+  const n = x.shape[0];
+  const yName = (i: number) => (names.length === 1 ? "y" : `the target for output '${names[i]}'`);
   ys.forEach((y, i) => {
-    if (y.shape[0] !== n) throw new Error(`${what}: x has ${n} rows but the target for "${names[i]}" has ${y.shape[0]}.`);
+    if (!(y instanceof tf.Tensor)) throw new TypeError(`${what}: ${yName(i)} is not a tf.Tensor (got ${typeof y}).`);
+    if (y.rank === 0 || y.shape[0] !== n) {
+      const rows = y.rank === 0 ? "no rows (it is a scalar)" : `${y.shape[0]}`;
+      throw new Error(`${what}: x has ${n} rows but the target for output '${names[i]}' has ${rows} (x: ${fmt(x.shape)}, y: ${fmt(y.shape)}): x and y need one row per example.`);
+    }
   });
-  return ys;
+  const owned: tf.Tensor[] = [];
+  if (!isLayersModel(model)) return { x, ys, owned };
+  if (model.inputs.length !== 1) {
+    throw new Error(`${what}: train feeds one input tensor x, but the model has ${model.inputs.length} inputs (${model.inputs.map((s) => `'${s.name}'`).join(", ")}).`);
+  }
+  const input = model.inputs[0];
+  if (!fitsAfterBatch(x.shape, input.shape)) {
+    const features = input.shape.slice(1);
+    const hint =
+      x.rank !== input.shape.length
+        ? `x must have rank ${input.shape.length} ([n,${features.map((d) => d ?? "*").join(",")}] for n rows)`
+        : input.shape.length === 2
+          ? `one column per input feature (the model was built with inputShape ${fmt(features)})`
+          : `every row must have shape ${fmt(features)} (the model's inputShape)`;
+    throw new Error(`${what}: x has shape ${fmt(x.shape)} but the model's input '${input.name}' has shape ${fmt(input.shape)}: ${hint}.`);
+  }
+  const checked = ys.map((y, i) => {
+    const out = model.outputs[i].shape;
+    const fit = targetFit(y, out, obj.lossSpecs[i]);
+    if (fit === "column") {
+      const col = y.reshape([n, 1]);
+      owned.push(col);
+      return col;
+    }
+    if (fit !== "ok") throw new Error(`${what}: ${yName(i)} has shape ${fmt(y.shape)} but the model's output '${names[i]}' has shape ${fmt(out)}: ${fit.hint}.`);
+    return y;
+  });
+  for (let i = 0; i < checked.length; i++) {
+    const k = model.outputs[i].shape[model.outputs[i].shape.length - 1];
+    if (obj.lossSpecs[i] === SPARSE && k !== null) await checkLabels(checked[i], k, `${what}: ${yName(i)}`);
+  }
+  return { x, ys: checked, owned };
+}
+
+/** Sparse labels must be integers in 0..k-1 (tf.oneHot silently gives a zero row otherwise). */
+async function checkLabels(y: tf.Tensor, k: number, what: string): Promise<void> {
+  const values = await y.data();
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]);
+    if (!Number.isInteger(v) || v < 0 || v >= k) {
+      throw new Error(`${what} holds ${v} at row ${Math.floor(i / Math.max(1, values.length / y.shape[0]))}: sparseCategoricalCrossentropy takes integer class labels 0..${k - 1} (one per output unit).`);
+    }
+  }
+}
+
+/** A parameter set's outputs (computed on one row) against the targets (batch axis ignored). */
+function checkOutputs(obj: Objective, ys: tf.Tensor[], outs: tf.Tensor[]): void {
+  if (outs.length !== ys.length) throw new Error(`train data: the model returned ${outs.length} outputs but there are ${ys.length} targets (${obj.names.join(", ")}).`);
+  outs.forEach((o, i) => {
+    const out: Dims = [null, ...o.shape.slice(1)];
+    const fit = targetFit(ys[i], out, obj.lossSpecs[i]);
+    const yName = obj.names.length === 1 ? "y" : `the target for output '${obj.names[i]}'`;
+    if (fit === "column") {
+      throw new Error(`train data: ${yName} has shape ${fmt(ys[i].shape)} but the model's output '${obj.names[i]}' has shape ${fmt(out)}: reshape y to [n,1] (y.reshape([-1, 1])).`);
+    }
+    if (fit !== "ok") throw new Error(`train data: ${yName} has shape ${fmt(ys[i].shape)} but the model's output '${obj.names[i]}' has shape ${fmt(out)}: ${fit.hint}.`);
+  });
 }
 
 /**
@@ -322,20 +444,52 @@ function checkData(data: Dataset, names: string[], what: string): tf.Tensor[] {
 export async function train(model: Trainable, data: Dataset, options: TrainOptions = {}): Promise<History> {
   const epochs = options.epochs ?? 10;
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`epochs must be an integer >= 0, got ${epochs}`);
-  const initialEpoch = options.initialEpoch ?? 0;
   const vars = trainableVariables(model);
   if (vars.length === 0) throw new Error("train: the model has no trainable variables.");
   const names = outputNamesOf(model, outputCount(model, data));
   const obj = buildObjective(names, options.loss, options.lossWeights, options.metrics);
-  const ys = checkData(data, names, "train data");
-  if (options.validationData) checkData(options.validationData, names, "validationData");
+  const checked = await checkData(model, data, obj, "train data");
+  let val: CheckedData | null = null;
+  try {
+    if (options.validationData) val = await checkData(model, options.validationData, obj, "validationData");
+    return await trainChecked(model, checked, val, obj, names, vars, options);
+  } finally {
+    tf.dispose([...checked.owned, ...(val?.owned ?? [])]);
+  }
+}
+
+/** Let timers, I/O and signals (a kernel interrupt) in at least this often; the loop is otherwise synchronous between epochs. */
+const YIELD_EVERY_MS = 25;
+
+const macrotask = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function trainChecked(
+  model: Trainable,
+  checked: CheckedData,
+  val: CheckedData | null,
+  obj: Objective,
+  names: string[],
+  vars: tf.Variable[],
+  options: TrainOptions,
+): Promise<History> {
+  const epochs = options.epochs ?? 10;
+  const initialEpoch = options.initialEpoch ?? 0;
+  const data = { x: checked.x, y: checked.ys };
+  const ys = checked.ys;
+  const validation: Dataset | null = val ? { x: val.x, y: val.ys } : null;
   const n = data.x.shape[0];
   if (n === 0) throw new Error("train: the data set is empty.");
   const batchSize = Math.min(options.batchSize ?? 32, n);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
+  // A parameter set's output shapes are known only from a forward pass: one
+  // row, training false (no dropout draws, so the random stream is as without
+  // it), outside any gradient tape (a throw inside tfjs's tape leaks the
+  // tensors it saved for the backward pass).
+  if (!isLayersModel(model)) {
+    tf.tidy(() => checkOutputs(obj, ys, forward(model, data.x.slice(0, 1), false)));
+  }
   const batches = Math.ceil(n / batchSize);
   const shuffle = options.shuffle ?? true;
-  const { optimizer, owned } = resolveOptimizer(options.optimizer ?? "sgd", options.learningRate, options.weightDecay);
 
   const penalties = options.penalty === undefined ? [] : Array.isArray(options.penalty) ? options.penalty : [options.penalty];
   const penaltyVars = penalties.map((p) => vars.filter((v) => p.appliesTo(v)));
@@ -351,7 +505,7 @@ export async function train(model: Trainable, data: Dataset, options: TrainOptio
   runner.setModel(model instanceof tf.LayersModel ? model : target, params);
   const history = new History(params);
   const logKeys = [...obj.keys.slice(0, 1), "penalty", "total", ...obj.keys.slice(1)];
-  const valKeys = options.validationData ? obj.keys.map((k) => `val_${k}`) : [];
+  const valKeys = validation ? obj.keys.map((k) => `val_${k}`) : [];
   const progress = makeProgress(options.progress ?? "auto", Math.max(1, epochs), batches, options.title ?? "Training", [...logKeys, ...valKeys]);
 
   // Pure L2 penalties skip autodiff: their gradient alpha*w is added to the
@@ -405,9 +559,15 @@ export async function train(model: Trainable, data: Dataset, options: TrainOptio
       return logs;
     });
 
-  await runner.trainBegin({});
+  // Interrupts (src/runtime/interrupt.ts) are checked after every step, when
+  // weights and optimizer state are consistent, and after each yield.
+  const checkInterrupt = interruptGuard("training");
+  let lastYield = Date.now();
+  // Created last, so that every error after it goes through the finally that disposes it.
+  const { optimizer, owned } = resolveOptimizer(options.optimizer ?? "sgd", options.learningRate, options.weightDecay);
   let lastLogs: Logs = {};
   try {
+    await runner.trainBegin({});
     for (let epoch = initialEpoch; epoch < initialEpoch + epochs; epoch++) {
       state.epoch = epoch;
       const t0 = Date.now();
@@ -417,40 +577,54 @@ export async function train(model: Trainable, data: Dataset, options: TrainOptio
       const yss = perm ? ys.map((y) => tf.gather(y, perm)) : ys;
       perm?.dispose();
       let acc: tf.Tensor1D | null = null;
+      let sums: tf.TypedArray;
       let seen = 0;
-      for (let b = 0; b < batches; b++) {
-        const start = b * batchSize;
-        const size = Math.min(batchSize, n - start);
-        const whole = size === n;
-        const xb = whole ? xs : xs.slice(start, size);
-        const yb = whole ? yss : yss.map((y) => y.slice(start, size));
-        const v = step(xb, yb, size);
-        seen += size;
-        if (!whole) {
-          xb.dispose();
-          yb.forEach((t) => t.dispose());
+      try {
+        for (let b = 0; b < batches; b++) {
+          const start = b * batchSize;
+          const size = Math.min(batchSize, n - start);
+          const whole = size === n;
+          const xb = whole ? xs : xs.slice(start, size);
+          const yb = whole ? yss : yss.map((y) => y.slice(start, size));
+          let v: tf.Tensor1D;
+          try {
+            v = step(xb, yb, size);
+          } finally {
+            if (!whole) {
+              xb.dispose();
+              yb.forEach((t) => t.dispose());
+            }
+          }
+          seen += size;
+          if (acc) {
+            const next = tf.add(acc, v) as tf.Tensor1D;
+            acc.dispose();
+            v.dispose();
+            acc = next;
+          } else acc = v;
+          if (runner.hasBatchEnd) await runner.batchEnd(b, { batch: b, size });
+          progress?.batch(epoch - initialEpoch, b, {});
+          checkInterrupt();
+          if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+            await macrotask();
+            lastYield = Date.now();
+            checkInterrupt();
+          }
+          if (state.stopTraining || target.stopTraining) break;
         }
-        if (acc) {
-          const next = tf.add(acc, v) as tf.Tensor1D;
-          acc.dispose();
-          v.dispose();
-          acc = next;
-        } else acc = v;
-        if (runner.hasBatchEnd) await runner.batchEnd(b, { batch: b, size });
-        progress?.batch(epoch - initialEpoch, b, {});
-        if (state.stopTraining || target.stopTraining) break;
+        sums = await acc!.data();
+      } finally {
+        if (perm) {
+          xs.dispose();
+          yss.forEach((t) => t.dispose());
+        }
+        acc?.dispose();
       }
-      if (perm) {
-        xs.dispose();
-        yss.forEach((t) => t.dispose());
-      }
-      const sums = await acc!.data();
-      acc!.dispose();
       const logs: Logs = {};
       // Divide by the rows actually seen: a callback may stop in mid-epoch.
       logKeys.forEach((k, i) => (logs[k] = sums[i] / seen));
-      if (options.validationData) {
-        const vv = evaluateVector(model, obj, options.validationData, batchSize);
+      if (validation) {
+        const vv = evaluateVector(model, obj, validation, batchSize);
         const vals = await vv.data();
         vv.dispose();
         valKeys.forEach((k, i) => (logs[k] = vals[i]));
@@ -464,6 +638,16 @@ export async function train(model: Trainable, data: Dataset, options: TrainOptio
         break;
       }
     }
+  } catch (e) {
+    // Interrupted or failed: callbacks still get onTrainEnd, so they release
+    // what they hold and leave the weights clean (weight noise is removed,
+    // early stopping restores its best snapshot).
+    try {
+      await runner.trainEnd(lastLogs);
+    } catch {
+      // the first error is the one to report
+    }
+    throw e;
   } finally {
     progress?.done(lastLogs);
     if (owned) optimizer.dispose();
