@@ -1,8 +1,8 @@
 /**
  * The library makes no network access at run time: a representative
  * notebook (test/security/offline-notebook.ts: seed, wasm backend, data
- * generators and the shipped digits, training with L2 and dropout, a chart
- * bundle with PNG) runs in a child process where every network entry point
+ * generators and the shipped digits, training with L2 and dropout, a danfo
+ * DataFrame table, a chart bundle with PNG) runs in a child process where every network entry point
  * throws (test/security/no-network.ts, loaded with --require). The preload
  * itself is checked first: it must actually block.
  */
@@ -50,6 +50,7 @@ describe("no network access at run time", () => {
     assert.deepEqual(res.digits, [1797, 64]);
     assert.deepEqual(res.moons, [200, 2]);
     assert.equal(res.epochs, 3);
+    assert.equal(res.frameRows, 3);
     assert.equal(res.pngSignature, "89504e470d0a1a0a", "a real PNG");
     assert.ok(Number(res.pngBytes) > 1000);
     assert.deepEqual(res.vegalite, ["application/vnd.vegalite.v5+json"]);

@@ -2,10 +2,12 @@
  * A representative notebook as a plain script, for the no-network test
  * (security-offline.test.ts runs it under no-network.ts): seed, the wasm
  * backend, data generators including the shipped digits, an MLP with an L2
- * penalty and dropout trained by `train`, and a chart bundle with its PNG.
+ * penalty and dropout trained by `train`, the history as a danfo DataFrame
+ * shown as a table (this loads danfojs-node, with its request and xlsx
+ * dependencies), and a chart bundle with its PNG.
  * Prints one JSON line starting with "RESULT " and exits 0 on success.
  */
-import { seed, useBackend, tf, twoMoons, loadDigits, trainTestSplit, mlp, train, l2, learningCurves, publish } from "../../src";
+import { seed, useBackend, tf, twoMoons, loadDigits, trainTestSplit, mlp, train, l2, learningCurves, publish, historyToFrame, table } from "../../src";
 
 async function main(): Promise<void> {
   seed(7);
@@ -24,6 +26,8 @@ async function main(): Promise<void> {
     validationData: te,
     progress: false,
   });
+  const frame = historyToFrame(history);
+  publish({ data: { "text/plain": String(table(frame)) }, metadata: {} }, false);
   const chart = learningCurves(history, { title: "offline" });
   const bundle = chart.bundle();
   publish(bundle, false);
@@ -33,6 +37,7 @@ async function main(): Promise<void> {
     moons: moons.x.shape,
     digits: digits.x.shape,
     epochs: history.epoch.length,
+    frameRows: frame.shape[0],
     pngBytes: png.length,
     pngSignature: png.subarray(0, 8).toString("hex"),
     vegalite: Object.keys(bundle.data).filter((k) => k.includes("vegalite")),
