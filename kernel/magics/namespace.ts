@@ -22,6 +22,8 @@ export function describe(v: unknown): { type: string; info: string } {
   if (Array.isArray(o.shape) && typeof o.dtype === "string" && typeof o.dataSync === "function") {
     return { type: "Tensor", info: `${o.dtype} [${(o.shape as number[]).join(", ")}]${o.isDisposed ? " (disposed)" : ""}` };
   }
+  const model = describeModel(o, ctor);
+  if (model) return model;
   if ((ctor === "DataFrame" || ctor === "Series") && Array.isArray(o.shape)) {
     const [rows, cols] = o.shape as number[];
     return { type: ctor, info: ctor === "DataFrame" ? `${rows} rows × ${cols} columns` : `${rows} values` };
@@ -32,6 +34,30 @@ export function describe(v: unknown): { type: string; info: string } {
   if (typeof (o as { then?: unknown }).then === "function") return { type: "Promise", info: "" };
   const keys = Object.keys(o);
   return { type: ctor, info: short(keys.length ? `{${keys.slice(0, 6).join(", ")}${keys.length > 6 ? ", …" : ""}}` : "{}") };
+}
+
+/** tfjs models and optimizers and training histories, by duck typing (this module never loads tfjs). */
+function describeModel(o: Record<string, unknown>, ctor: string): { type: string; info: string } | null {
+  if (typeof o.countParams === "function" && Array.isArray(o.layers) && typeof o.summary === "function") {
+    const n = (o.layers as unknown[]).length;
+    let params: string;
+    try {
+      params = `${(o.countParams as () => number).call(o).toLocaleString("en-US")} params`;
+    } catch {
+      params = "not built"; // an empty Sequential cannot count its parameters
+    }
+    return { type: ctor, info: `LayersModel: ${n} layer${n === 1 ? "" : "s"}, ${params}` };
+  }
+  if (typeof o.applyGradients === "function" && typeof o.minimize === "function" && typeof o.getClassName === "function") {
+    const lr = typeof o.learningRate === "number" ? `, learningRate ${o.learningRate}` : "";
+    return { type: ctor, info: `Optimizer ${(o.getClassName as () => string).call(o)}${lr}` };
+  }
+  const cols = o.metrics ?? o.history;
+  if (ctor === "History" && Array.isArray(o.epoch) && cols && typeof cols === "object") {
+    const n = (o.epoch as unknown[]).length;
+    return { type: ctor, info: short(`${n} epoch${n === 1 ? "" : "s"} (${Object.keys(cols).join(", ")})`) };
+  }
+  return null;
 }
 
 function short(s: string, max = 60): string {
@@ -57,7 +83,7 @@ export const namespaceMagics: Magic[] = [
     kind: "line",
     name: "whos",
     usage: "%whos",
-    help: "Table of the notebook's variables: name, type, and short info (tensor dtype and shape, DataFrame shape, array length, value).",
+    help: "Table of the notebook's variables: name, type, and short info (tensor dtype and shape, DataFrame shape, tfjs model layers and params, optimizer, training history epochs, array length, value).",
     async run(args, ctx) {
       if (args.trim()) throw new UsageError("%whos takes no arguments.\nUsage: %whos");
       const locals = ctx.inner.locals;

@@ -1,8 +1,16 @@
 /**
  * `%%sweep name=v1,v2,... [name2=...] [--seeds a..b]`: run the cell body
  * once per combination of values (cartesian product, first name outermost,
- * seeds innermost), with each name bound as a `const` before the body and,
- * with --seeds, `seed(s)` called before each run.
+ * seeds innermost), with each name bound to its value and, with --seeds,
+ * `seed(s)` called before each run.
+ *
+ * Scope: the body is compiled once as an async function of the swept names
+ * (its last expression statement returned) and called per combination
+ * (from a one-line cell, so interrupts work as in any cell), so
+ * neither the swept names nor the body's own declarations are left in the
+ * notebook; only `_sweep` is. A body with line magics cannot be a function:
+ * it then runs as cell code per combination after `const name = value;`
+ * lines, and those names (and the body's) do stay bound.
  *
  * Each run's last value must be a number (column `value`), an object of
  * numbers (one column per key), or a scalar tensor. The results become a
@@ -14,6 +22,8 @@ import { MagicError, UsageError } from "./errors";
 import { splitArgs } from "./args";
 import type { Magic, MagicContext } from "./registry";
 import { toMimeBundle } from "../../src/display/rich";
+import { toFunctionBody } from "./tsfork";
+import { mayHaveMagic, splitSegments } from "./parse";
 
 const USAGE = "%%sweep name=v1,v2,... [name2=...] [--seeds a..b]\n<cell body whose last value is a number or an object of numbers>";
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -88,6 +98,32 @@ function literal(v: unknown): string {
   return JSON.stringify(v);
 }
 
+const FN = Symbol.for("reglab.magics.sweep");
+const OUT = Symbol.for("reglab.magics.sweep.out");
+
+/** TypeScript type of a swept name's parameter, from its values (e.g. `number`, `number | string`). */
+function paramType(values: unknown[]): string {
+  const kinds = new Set(values.map((v) => (v === null ? "null" : typeof v)));
+  return [...kinds].join(" | ");
+}
+
+/** The body as one async function of the swept names (compiled once), or null when it holds line magics. */
+async function compileBody(plan: SweepPlan, body: string, ctx: MagicContext): Promise<((...args: unknown[]) => Promise<unknown>) | null> {
+  if (mayHaveMagic(body) && splitSegments(body).some((s) => s.kind === "line")) return null;
+  const { body: fnBody } = toFunctionBody(body);
+  const params = plan.names.map((n, j) => `${n}: ${paramType(plan.values[j])}`).join(", ");
+  // One header line, so the body's line numbers are off by exactly one.
+  const src = `(globalThis as any)[Symbol.for("reglab.magics.sweep")] = async (${params}) => {\n${fnBody}\n};\n`;
+  const g = globalThis as Record<symbol, unknown>;
+  delete g[FN];
+  const out = await ctx.run(src);
+  if (out.status === "error") throw new MagicError(out.ename, `the sweep body does not compile (line numbers are the body's + 1): ${out.evalue}`);
+  const fn = g[FN];
+  delete g[FN];
+  if (typeof fn !== "function") throw new MagicError("RuntimeError", "sweep: the body did not compile to a function");
+  return fn as (...args: unknown[]) => Promise<unknown>;
+}
+
 export async function runSweep(plan: SweepPlan, body: string, ctx: MagicContext): Promise<Record<string, unknown>[]> {
   const combos = cartesian(plan.values);
   const seeds: Array<number | null> = plan.seeds ?? [null];
@@ -95,18 +131,40 @@ export async function runSweep(plan: SweepPlan, body: string, ctx: MagicContext)
   const rows: Record<string, unknown>[] = [];
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const seedModule = require("../../src/random/seed") as typeof import("../../src/random/seed");
+  const fn = await compileBody(plan, body, ctx);
   let k = 0;
   for (const combo of combos) {
     for (const s of seeds) {
       k++;
       if (ctx.interrupted()) throw new MagicError("KeyboardInterrupt", `sweep interrupted after ${k - 1} of ${total} runs`);
       if (s !== null) seedModule.seed(s);
-      // One line of bindings, so the body's line numbers are off by exactly one.
-      const binds = plan.names.map((n, j) => `const ${n} = ${literal(combo[j])};`).join(" ");
       const label = [...plan.names.map((n, j) => `${n}=${String(combo[j])}`), ...(s !== null ? [`seed=${s}`] : [])].join(" ");
-      const out = await ctx.run(`${binds}\n${body}`);
-      if (out.status === "error") throw new MagicError(out.ename, `run ${k}/${total} (${label}): ${out.evalue}`);
-      const cols = resultColumns(out.hasValue ? out.value : undefined);
+      let value: unknown;
+      if (fn) {
+        // Called from a (tiny) cell rather than from here, so a synchronous body stays interruptible like any cell.
+        const g = globalThis as Record<symbol, unknown>;
+        g[FN] = fn;
+        delete g[OUT];
+        try {
+          // Not `await (expr)`: tslab's parser reads that as a call of a function named await.
+          const call =
+            `await Promise.resolve((globalThis as any)[Symbol.for("reglab.magics.sweep")](${combo.map(literal).join(", ")}))` +
+            `.then((v: unknown) => { (globalThis as any)[Symbol.for("reglab.magics.sweep.out")] = v; });`;
+          const out = await ctx.run(call);
+          if (out.status === "error") throw new MagicError(out.ename, `run ${k}/${total} (${label}): ${out.evalue}`);
+          value = g[OUT];
+        } finally {
+          delete g[FN];
+          delete g[OUT];
+        }
+      } else {
+        // One line of bindings, so the body's line numbers are off by exactly one.
+        const binds = plan.names.map((n, j) => `const ${n} = ${literal(combo[j])};`).join(" ");
+        const out = await ctx.run(`${binds}\n${body}`);
+        if (out.status === "error") throw new MagicError(out.ename, `run ${k}/${total} (${label}): ${out.evalue}`);
+        value = out.status === "ok" && out.hasValue ? out.value : undefined;
+      }
+      const cols = resultColumns(value);
       const row: Record<string, unknown> = {};
       plan.names.forEach((n, j) => (row[n] = combo[j]));
       if (s !== null) row.seed = s;
@@ -124,9 +182,12 @@ export const sweepMagic: Magic = {
   name: "sweep",
   usage: USAGE,
   help:
-    "Run the cell once per combination of the given values (cartesian product), with each name bound as a const " +
+    "Run the cell once per combination of the given values (cartesian product), with each name bound to its value " +
     "and, with --seeds a..b, seed(s) set per run. The last value of each run (a number or an object of numbers) is " +
     "collected into a danfo DataFrame with one column per swept name, seed, and the values; it is shown and bound to _sweep.\n" +
+    "The body runs as a function (compiled once), so the swept names and the body's own declarations do not stay in " +
+    "the notebook. Exception: a body containing line magics runs as ordinary cell code, and then they do stay bound " +
+    "(each swept name holding its last value).\n" +
     "Example:\n  %%sweep lambda=0,0.001,0.01 --seeds 0..2\n  const h = await train({ l2: lambda });\n  ({ val_loss: h.valLoss })",
   bodyIsCode: true,
   async run(args, body, ctx) {
