@@ -1,8 +1,9 @@
 /**
  * Faults and bad input for `reglab run`: the stored-output truncation
  * policy, malformed notebook files, every nbformat 4.x minor through a real
- * reglab kernel, and one long notebook (1,000+ cells, a refused
- * process.exit(), unicode, 100,000 lines of output) run with --allow-errors.
+ * reglab kernel, a kernel that dies (V8 heap limit), and one long notebook
+ * (1,000+ cells, a refused process.exit(), unicode, 100,000 lines of
+ * output) run with --allow-errors.
  */
 import fs from "fs";
 import os from "os";
@@ -138,6 +139,31 @@ describe("reglab run under load and bad input", { skip, timeout: 170_000 }, () =
         assert.equal(join(nb.cells[2].source), "raw text");
       }
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a kernel killed by V8's heap limit: the cell says so, earlier outputs are written, later cells cleared", { timeout: 60_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-faults-oom-"));
+    const saved = process.env.NODE_OPTIONS;
+    try {
+      const cells = [code('console.log("before")'), code("const hog: number[][] = [];\nwhile (true) hog.push(new Array(1e5).fill(Math.random()));"), code('console.log("after")')];
+      const file = path.join(dir, "oom.ipynb");
+      fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: cells.map((c, i) => ({ ...c, id: `c${i}` })) }));
+      // A small heap so the kernel (a child of this process) reaches the limit in seconds.
+      process.env.NODE_OPTIONS = "--max-old-space-size=200";
+      const rc = await runCommand([file, "--quiet"]);
+      assert.equal(rc, 1, "the notebook stopped early");
+      const nb = JSON.parse(fs.readFileSync(path.join(dir, "oom.out.ipynb"), "utf8")) as DiskNotebook;
+      assert.equal(streamText(nb.cells[0]), "before\n");
+      const err = errorOf(nb.cells[1]);
+      assert.equal(err?.ename, "KernelDied");
+      assert.match((err?.traceback as string[]).join("\n"), /heap out of memory/);
+      assert.deepEqual(nb.cells[2].outputs, []);
+      assert.equal(nb.cells[2].execution_count, null);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
