@@ -10,9 +10,16 @@
  *    module provides one);
  * 3. a tf.Tensor: `Tensor float32 [3, 4]` then tfjs's (already truncated)
  *    values; a disposed tensor says so instead of throwing;
- * 4. anything else: `util.inspect` text, strings quoted as IPython's repr.
- * Tensors and frames are recognised by shape (duck typing), so this module
- * never loads tfjs or danfo itself.
+ * 4. a tfjs LayersModel: a summary like `model.summary()` (layer name, type,
+ *    output shape, params; total / trainable / non-trainable params) as a
+ *    text/plain table and an HTML table;
+ * 5. a training history (reglab's `History` from `train`, or tfjs's from
+ *    `fit`): one table row per epoch, one column per metric (src/frames'
+ *    `frameBundle`); more than `MAX_HISTORY_ROWS` epochs are thinned to
+ *    evenly spaced ones, first and last kept, and the caption says so;
+ * 6. anything else: `util.inspect` text, strings quoted as IPython's repr.
+ * Tensors, frames, models and histories are recognised by shape (duck
+ * typing), so this module never loads tfjs or danfo itself.
  */
 import { inspect } from "util";
 import { JUPYTER_DISPLAY, publish, type MimeBundle } from "./transport";
@@ -30,6 +37,11 @@ export function toMimeBundle(value: unknown): ResultBundle {
   if (own) return own;
   if (isFrameLike(value)) return frameBundleOf(value);
   if (isTensorLike(value)) return { data: { "text/plain": tensorText(value) }, metadata: {} };
+  if (isLayersModelLike(value)) return modelBundle(value);
+  if (isHistoryLike(value)) {
+    const b = historyBundle(value);
+    if (b) return b;
+  }
   return { data: { "text/plain": textOf(value) }, metadata: {} };
 }
 
@@ -168,4 +180,136 @@ export function frameTable(f: FrameLike, maxRows = MAX_ROWS): ResultBundle {
   const widths = textRows[0].map((_, j) => Math.max(...textRows.map((row) => (row[j] ?? "").length)));
   const text = textRows.map((row) => row.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  ")).join("\n") + `\n\n${footer}`;
   return { data: { "text/html": html, "text/plain": text }, metadata: {} };
+}
+
+// ---- tfjs models ----
+
+interface LayerLike {
+  name: string;
+  getClassName(): string;
+  outputShape: unknown;
+  countParams(): number;
+}
+
+/** The parts of a tfjs LayersModel (or Sequential) read here. */
+export interface LayersModelLike {
+  name: string;
+  layers: LayerLike[];
+  trainableWeights: Array<{ shape: number[] }>;
+  nonTrainableWeights: Array<{ shape: number[] }>;
+  countParams(): number;
+  summary: unknown;
+}
+
+export function isLayersModelLike(v: unknown): v is LayersModelLike {
+  if (typeof v !== "object" || v === null) return false;
+  const m = v as Record<string, unknown>;
+  return typeof m.countParams === "function" && typeof m.summary === "function" && Array.isArray(m.layers) && typeof m.getLayer === "function";
+}
+
+function shapeText(shape: unknown): string {
+  // tfjs writes unknown (batch) sizes as null; several outputs are a list of shapes.
+  if (Array.isArray(shape)) return `[${shape.map((d) => (Array.isArray(d) ? shapeText(d) : String(d))).join(", ")}]`;
+  return String(shape);
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Per-layer rows and parameter counts of a model, as `model.summary()` reports them. */
+export function modelSummary(m: LayersModelLike): {
+  rows: Array<{ layer: string; type: string; outputShape: string; params: number }>;
+  total: number;
+  trainable: number;
+  nonTrainable: number;
+} {
+  const rows = m.layers.map((l) => {
+    let outputShape: string;
+    try {
+      outputShape = shapeText(l.outputShape);
+    } catch {
+      outputShape = "multiple"; // a layer used at several places has no single output shape (tfjs throws)
+    }
+    return { layer: l.name, type: l.getClassName(), outputShape, params: l.countParams() };
+  });
+  const trainable = m.trainableWeights.reduce((a, w) => a + sizeOf(w.shape), 0);
+  const nonTrainable = m.nonTrainableWeights.reduce((a, w) => a + sizeOf(w.shape), 0);
+  return { rows, total: trainable + nonTrainable, trainable, nonTrainable };
+}
+
+function modelBundle(m: LayersModelLike): ResultBundle {
+  const kind = (Object.getPrototypeOf(m)?.constructor?.name as string | undefined) ?? "LayersModel";
+  if (m.layers.length === 0) return { data: { "text/plain": `<${kind} "${m.name}": no layers yet>` }, metadata: {} };
+  let s: ReturnType<typeof modelSummary>;
+  try {
+    s = modelSummary(m);
+  } catch (e) {
+    // e.g. a layer that is not built yet
+    return { data: { "text/plain": `<${kind} ${m.name}: no summary (${e instanceof Error ? e.message : String(e)})>` }, metadata: {} };
+  }
+  const n = (x: number) => x.toLocaleString("en-US");
+  const head = `${kind} "${m.name}": ${m.layers.length} layer${m.layers.length === 1 ? "" : "s"}, ${n(s.total)} params`;
+  const cols = ["Layer (type)", "Output shape", "Param #"];
+  const cells = s.rows.map((r) => [`${r.layer} (${r.type})`, r.outputShape, n(r.params)]);
+  const widths = cols.map((c, j) => Math.max(c.length, ...cells.map((r) => r[j].length)));
+  const line = (r: string[]) => r.map((c, j) => (j === 2 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join("   ");
+  const rule = "-".repeat(widths.reduce((a, b) => a + b, 0) + 6);
+  const totals = [`Total params: ${n(s.total)}`, `Trainable params: ${n(s.trainable)}`, `Non-trainable params: ${n(s.nonTrainable)}`];
+  const text = [head, rule, line(cols), rule, ...cells.map(line), rule, ...totals].join("\n");
+  const td = (c: string, right = false) => `<td style="text-align:${right ? "right" : "left"}">${escapeHtml(c)}</td>`;
+  const html =
+    `<table class="reglab-model-summary" style="font-variant-numeric:tabular-nums">` +
+    `<caption style="text-align:left">${escapeHtml(head)}</caption>` +
+    `<thead><tr><th style="text-align:left">Layer</th><th style="text-align:left">Type</th><th style="text-align:left">Output shape</th><th style="text-align:right">Params</th></tr></thead>` +
+    `<tbody>${s.rows.map((r) => `<tr>${td(r.layer)}${td(r.type)}${td(r.outputShape)}${td(n(r.params), true)}</tr>`).join("")}</tbody>` +
+    `<tfoot>${totals.map((t) => `<tr><td colspan="4" style="text-align:left">${escapeHtml(t)}</td></tr>`).join("")}</tfoot></table>`;
+  return { data: { "text/html": html, "text/plain": text }, metadata: {} };
+}
+
+// ---- training histories ----
+
+/** Epochs shown in full; longer histories are thinned to about this many evenly spaced epochs. */
+export const MAX_HISTORY_ROWS = 30;
+
+interface HistoryShape {
+  epoch: number[];
+  metrics?: Record<string, unknown>;
+  history?: Record<string, unknown>;
+  stoppedEpoch?: number | null;
+}
+
+function isHistoryLike(v: unknown): v is HistoryShape {
+  if (typeof v !== "object" || v === null) return false;
+  if ((Object.getPrototypeOf(v)?.constructor?.name as string | undefined) !== "History") return false;
+  const h = v as Record<string, unknown>;
+  const cols = h.metrics ?? h.history;
+  return Array.isArray(h.epoch) && typeof cols === "object" && cols !== null && !Array.isArray(cols);
+}
+
+/** Row positions to show: all, or evenly spaced ones including the first and last. */
+export function thinnedRows(n: number, max: number): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const step = Math.ceil((n - 1) / (max - 1));
+  const out: number[] = [];
+  for (let i = 0; i < n - 1; i += step) out.push(i);
+  out.push(n - 1);
+  return out;
+}
+
+function historyBundle(h: HistoryShape): ResultBundle | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const frames = require("../frames") as typeof import("../frames");
+    const records = frames.historyToRecords(h as import("../frames").HistoryLike);
+    const shown = thinnedRows(records.length, MAX_HISTORY_ROWS);
+    const names = Object.keys(h.metrics ?? h.history ?? {});
+    let caption = `History: ${records.length} epoch${records.length === 1 ? "" : "s"}${names.length ? ` (${names.join(", ")})` : ""}`;
+    if (typeof h.stoppedEpoch === "number") caption += `, stopped early at epoch ${h.stoppedEpoch}`;
+    if (shown.length < records.length) caption += `; one epoch in ${shown[1] - shown[0]} shown, and the last`;
+    const b = frames.frameBundle(shown.map((i) => records[i]), { caption, maxRows: shown.length });
+    return { data: { "text/html": b["text/html"], "text/plain": b["text/plain"] }, metadata: {} };
+  } catch {
+    return null; // not a history after all (or frames unavailable): shown as an object
+  }
 }
