@@ -291,7 +291,7 @@ describe("magics layer (fake inner)", () => {
       assert.deepEqual(await layer.run("%pwd", recorder().io), { status: "ok", hasValue: true, value: process.cwd() });
       fs.writeFileSync(path.join(dir, "lib.ts"), "export const fromFile = 42;\n");
       await layer.run("%run lib.ts", recorder().io);
-      assert.deepEqual(inner.runs, ["export const fromFile = 42;\n"]);
+      assert.deepEqual(inner.runs, ["       const fromFile = 42;\n"]);
       const e = errorOf(await layer.run("%run missing.ts", recorder().io));
       assert.equal(e.ename, "FileNotFoundError");
       assert.equal(errorOf(await layer.run("%cd /nonexistent/dir", recorder().io)).ename, "OSError");
