@@ -21,9 +21,10 @@ Remove the reglab kernelspec from the chosen data dir (default: --user).`,
   kernelspec: `Usage: reglab kernelspec [--user | --prefix DIR | --sys-prefix] [--name NAME] [--display-name TEXT]
 
 Print the kernelspec JSON and the path install would write it to.`,
-  kernel: `Usage: reglab kernel --connection-file FILE
+  kernel: `Usage: reglab kernel --connection-file FILE [ignored...]
 
-Start the kernel (Jupyter runs this; FILE is Jupyter's connection file).`,
+Start the kernel (Jupyter runs this; FILE is Jupyter's connection file).
+Other arguments (Jupyter passes a front end's extra arguments on) are ignored with a warning.`,
   run: `Usage: reglab run [args...]
 
 Execute notebooks headlessly (see \`reglab run --help\`).`,
@@ -54,11 +55,16 @@ function version(): string {
   }
 }
 
-/** Parse `--flag`, `--opt VALUE` and `--opt=VALUE` against the allowed sets. */
+/**
+ * Parse `--flag`, `--opt VALUE` and `--opt=VALUE` against the allowed sets.
+ * Anything else is a usage error, unless `ignored` is given: then unknown
+ * options and positional arguments are collected there.
+ */
 function parseOptions(
   args: string[],
   flags: readonly string[],
   valued: readonly string[],
+  ignored?: string[],
 ): { flags: Set<string>; values: Map<string, string>; help: boolean } {
   const out = { flags: new Set<string>(), values: new Map<string, string>(), help: false };
   for (let i = 0; i < args.length; i++) {
@@ -79,6 +85,8 @@ function parseOptions(
       out.values.set(name, v);
     } else if (flags.includes(a)) {
       out.flags.add(a);
+    } else if (ignored) {
+      ignored.push(a);
     } else if (a.startsWith("-")) {
       throw new UsageError(`unknown option ${a}`);
     } else {
@@ -148,10 +156,14 @@ async function dispatch(argv: string[]): Promise<number> {
       return 0;
     }
     case "kernel": {
-      const p = parseOptions(rest, [], ["--connection-file"]);
+      // Jupyter appends the front end's extra arguments to the kernel's argv (`jupyter run
+      // --kernel=reglab s.ts` passes s.ts); like ipykernel, start anyway and say what was ignored.
+      const ignored: string[] = [];
+      const p = parseOptions(rest, [], ["--connection-file"], ignored);
       if (p.help) return (out(USAGE.kernel), 0);
       const file = p.values.get("--connection-file");
       if (!file) throw new UsageError("kernel needs --connection-file FILE");
+      if (ignored.length > 0) process.stderr.write(`reglab kernel: ignoring extra arguments: ${ignored.map((a) => JSON.stringify(a)).join(" ")}\n`);
       const { startKernel } = require("./main") as typeof import("./main");
       await startKernel(file);
       return -1; // keep running
