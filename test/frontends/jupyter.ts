@@ -386,9 +386,12 @@ export function makeNotebook(cells: string[]): Notebook {
   } as Notebook;
 }
 
-/** Two charts: one from the library's show(), one from the %%vegalite magic. */
+/**
+ * Two charts: a Chart as a cell's last value (it renders itself), and the %%vegalite magic.
+ * (Not a trailing `show(...)`: it returns the Chart, which then shows a second time.)
+ */
 export const SMALL_CHART_CELLS = [
-  'import { show } from "reglab";\nconst xs = Array.from({ length: 20 }, (_, i) => i);\nshow({ title: "x squared", mark: "line", data: { values: xs.map((x) => ({ x, y: x * x })) }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });',
+  'import { chart } from "reglab";\nconst xs = Array.from({ length: 20 }, (_, i) => i);\nchart({ title: "x squared", mark: "line", data: { values: xs.map((x) => ({ x, y: x * x })) }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });',
   '%%vegalite\n{"title": "bars", "mark": "bar", "data": {"values": [{"k": "a", "v": 3}, {"k": "b", "v": 5}, {"k": "c", "v": 2}]}, "encoding": {"x": {"field": "k", "type": "nominal"}, "y": {"field": "v", "type": "quantitative"}}}',
 ];
 
