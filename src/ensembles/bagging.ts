@@ -21,6 +21,7 @@ import { bootstrap, type BootstrapSample } from "./bootstrap";
 import { train, type Trainable, type Dataset, type Targets, type TrainOptions } from "../training/train";
 import type { History } from "../training/history";
 import { rng as makeRng } from "../random/seed";
+import { interruptGuard } from "../runtime/interrupt";
 
 function forward(model: Trainable, x: tf.Tensor): tf.Tensor {
   const out = model instanceof tf.LayersModel ? model.predict(x) : model.predict(x, false);
@@ -84,10 +85,7 @@ export class Ensemble {
 
   /** Dispose the members' weights (LayersModels and parameter sets). */
   dispose(): void {
-    for (const m of this.members) {
-      if (m instanceof tf.LayersModel) m.dispose();
-      else tf.dispose(m.params);
-    }
+    for (const m of this.members) disposeModel(m);
   }
 }
 
@@ -111,11 +109,20 @@ function disposeTargets(y: Targets): void {
   else tf.dispose(Array.isArray(y) ? y : Object.values(y));
 }
 
+function disposeModel(m: Trainable): void {
+  if (m instanceof tf.LayersModel) m.dispose();
+  else tf.dispose(m.params);
+}
+
 /**
  * Train k members with `train`, each on its own bootstrap sample, and
  * return them as an Ensemble. `makeModel(i)` builds a fresh model for
  * member i (call `mlp(...)` or your own builder); all other options are
  * passed to `train`.
+ *
+ * A kernel interrupt (src/runtime/interrupt.ts) stops it between members
+ * (and `train` within a member) with an InterruptedError; the members built
+ * so far are disposed, since no ensemble is returned.
  *
  * @example const ens = await bagging(() => mlp({inputs: 2, hidden: [32], outputs: 2, outputActivation: "softmax"}),
  *   {x, y}, {members: 10, epochs: 100, loss: "categoricalCrossentropy", optimizer: "adam", learningRate: 0.01})
@@ -129,25 +136,35 @@ export async function bagging(makeModel: (member: number) => Trainable, data: Da
   const models: Trainable[] = [];
   const histories: History[] = [];
   const samples: BootstrapSample[] = [];
-  for (let i = 0; i < k; i++) {
-    const sample = resample ? bootstrap(n, { rng: r }) : null;
-    const model = makeModel(i);
-    let member: Dataset = data;
-    if (sample) {
-      const idx = tf.tensor1d(sample.indices, "int32");
-      member = { x: tf.gather(data.x, idx), y: gatherTargets(data.y, idx) };
-      idx.dispose();
-    }
-    try {
-      histories.push(await train(model, member, { title: `Member ${i + 1}/${k}`, ...trainOptions }));
-    } finally {
+  const checkInterrupt = interruptGuard("bagging");
+  let model: Trainable | null = null;
+  try {
+    for (let i = 0; i < k; i++) {
+      checkInterrupt();
+      const sample = resample ? bootstrap(n, { rng: r }) : null;
+      model = makeModel(i);
+      let member: Dataset = data;
       if (sample) {
-        member.x.dispose();
-        disposeTargets(member.y);
+        const idx = tf.tensor1d(sample.indices, "int32");
+        member = { x: tf.gather(data.x, idx), y: gatherTargets(data.y, idx) };
+        idx.dispose();
       }
+      try {
+        histories.push(await train(model, member, { title: `Member ${i + 1}/${k}`, ...trainOptions }));
+      } finally {
+        if (sample) {
+          member.x.dispose();
+          disposeTargets(member.y);
+        }
+      }
+      models.push(model);
+      model = null;
+      if (sample) samples.push(sample);
     }
-    models.push(model);
-    if (sample) samples.push(sample);
+  } catch (e) {
+    // No ensemble will hold them: release the members' weights.
+    for (const m of model ? [...models, model] : models) disposeModel(m);
+    throw e;
   }
   return new Ensemble(models, histories, samples);
 }
