@@ -11,7 +11,13 @@
  * - constraints (the `constraints` option and the layers' own
  *   `kernelConstraint`/`biasConstraint`, which `fit` ignores) are applied
  *   after every update;
- * - the model runs with `training: true`, so dropout is active.
+ * - the model runs with `training: true`, so dropout is active;
+ * - data are checked against the model before any work (input and output
+ *   shapes, row counts, sparse labels), with errors that say what to do;
+ * - a kernel interrupt (src/runtime/interrupt.ts) stops it after the
+ *   current step with an InterruptedError: per-run tensors are released and
+ *   callbacks still get onTrainEnd. The loop yields to the event loop every
+ *   25 ms so that the interrupt (and timers, I/O) can arrive at all.
  *
  * Speed: each step is one gradient computation + `applyGradients` in a
  * tidy (what `optimizer.minimize` does), with pure L2 penalties' gradient
