@@ -121,5 +121,36 @@ export async function startKernel(connectionFile: string): Promise<void> {
     void server.close().finally(() => exitKernel(0));
   });
   await server.start();
+  watchParent(() => {
+    kernelLog("parent process exited: shutting down");
+    void server.close().finally(() => exitKernel(0));
+  });
   kernelLog(`kernel started (pid ${process.pid}, ${conn.transport}://${conn.ip}, cwd ${process.cwd()})`);
+}
+
+/**
+ * Exit when the process that started us goes away (as ipykernel does), so
+ * `jupyter run`, a killed runner or a crashed front end leave no orphaned
+ * kernels. jupyter_client names its pid in JPY_PARENT_PID; otherwise the
+ * parent pid changing (re-parented to init) says the same.
+ */
+function watchParent(onGone: () => void): void {
+  const named = Number(process.env.JPY_PARENT_PID);
+  const initial = process.ppid;
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  const timer = setInterval(() => {
+    const gone = Number.isInteger(named) && named > 1 ? !alive(named) : process.ppid !== initial;
+    if (gone) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1000);
+  timer.unref();
 }
