@@ -193,9 +193,10 @@ export function chart(spec: VegaLiteSpec | Chart): Chart {
   return spec instanceof Chart ? spec : new Chart(spec);
 }
 
-/** Display a spec or a chart. */
-export function show(spec: VegaLiteSpec | Chart, options: BundleOptions = {}): Chart {
-  const c = chart(spec);
-  c.show(options);
-  return c;
+/**
+ * Display a spec or a chart now. Returns nothing (like IPython's display), so
+ * `show(c)` as a cell's last line does not draw the chart a second time as Out[n].
+ */
+export function show(spec: VegaLiteSpec | Chart, options: BundleOptions = {}): void {
+  chart(spec).show(options);
 }

@@ -388,7 +388,6 @@ export function makeNotebook(cells: string[]): Notebook {
 
 /**
  * Two charts: a Chart as a cell's last value (it renders itself), and the %%vegalite magic.
- * (Not a trailing `show(...)`: it returns the Chart, which then shows a second time.)
  */
 export const SMALL_CHART_CELLS = [
   'import { chart } from "reglab";\nconst xs = Array.from({ length: 20 }, (_, i) => i);\nchart({ title: "x squared", mark: "line", data: { values: xs.map((x) => ({ x, y: x * x })) }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });',
