@@ -22,11 +22,8 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "fs";
-import os from "os";
-import path from "path";
 import { KernelClient } from "../kernel/protocol/client";
-import { kernelArgv } from "../kernel/kernelspec";
+import { startTestKernel, stopTestKernel, type TestKernel } from "./support/kernel-fixture";
 import { rng, type Rng } from "../src/random/seed";
 
 const SEED = Number(process.env.REGLAB_FUZZ_SEED ?? 20261122);
@@ -122,18 +119,14 @@ function generate(r: Rng, i: number): { kind: string; code: string } {
 let kc: KernelClient;
 let dir: string;
 
+let kernel: TestKernel | undefined;
+
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-fuzz-"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+  kernel = await startTestKernel("reglab-fuzz-");
+  ({ kc, dir } = kernel);
 });
 
-after(async () => {
-  if (kc) {
-    await kc.shutdown().catch(() => undefined);
-    kc.kill();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopTestKernel(kernel));
 
 describe("fuzzing one kernel", () => {
   test(`${CASES} garbage cells and magic lines all get a reply; the kernel stays usable (seed ${SEED})`, { timeout: 170_000 }, async (t) => {

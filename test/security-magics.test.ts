@@ -7,10 +7,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "fs";
-import os from "os";
 import path from "path";
 import { KernelClient, type ExecuteResult } from "../kernel/protocol/client";
-import { kernelArgv } from "../kernel/kernelspec";
+import { startTestKernel, stopTestKernel, type TestKernel } from "./support/kernel-fixture";
 import type { NbOutput } from "../kernel/runner/outputs";
 
 let kc: KernelClient;
@@ -37,19 +36,14 @@ function listing(d: string): string[] {
   return fs.readdirSync(d).sort();
 }
 
+let kernel: TestKernel | undefined;
+
 before(async () => {
-  dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "reglab-sec-magics-")));
-  fs.mkdirSync(path.join(dir, "sub"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+  kernel = await startTestKernel("reglab-sec-magics-", (d) => fs.mkdirSync(path.join(d, "sub")));
+  ({ kc, dir } = kernel);
 });
 
-after(async () => {
-  if (kc) {
-    await kc.shutdown().catch(() => undefined);
-    kc.kill();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopTestKernel(kernel));
 
 describe("%%writefile", { timeout: 60_000 }, () => {
   test("writes exactly the body, relative to the kernel's cwd", async () => {

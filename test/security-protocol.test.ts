@@ -7,27 +7,22 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "fs";
-import os from "os";
 import path from "path";
 import { KernelClient } from "../kernel/protocol/client";
-import { kernelArgv } from "../kernel/kernelspec";
+import { startTestKernel, stopTestKernel, type TestKernel } from "./support/kernel-fixture";
 import { Signer, encode, newHeader } from "../kernel/protocol/wire";
 
 let kc: KernelClient;
 let dir: string;
 
+let kernel: TestKernel | undefined;
+
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-security-"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+  kernel = await startTestKernel("reglab-security-");
+  ({ kc, dir } = kernel);
 });
 
-after(async () => {
-  if (kc) {
-    await kc.shutdown().catch(() => undefined);
-    kc.kill();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopTestKernel(kernel));
 
 function executeContent(code: string): Record<string, unknown> {
   return { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false };
