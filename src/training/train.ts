@@ -39,6 +39,7 @@ import { NormPenalty } from "../regularizers/norm-penalties";
 import { resolveOptimizer } from "./optimizers";
 import { collectConstraints, applyProjections } from "../regularizers/constraints";
 import { interruptGuard } from "../runtime/interrupt";
+import { recordTape, releaseTape } from "../runtime/failed-tape";
 import { TrainingProgress } from "../charts/progress";
 import { asTrainableModel, forward, isLayersModel, layerLossesOf, outputNames, trainableVariables } from "./model-adapter";
 import { buildObjective, dataLoss, evaluateVector, objectiveTerms, type Objective } from "./objective";
@@ -206,9 +207,11 @@ async function trainChecked(
       let extra: tf.Scalar[] = [];
       let taped: Array<tf.Scalar | null> = [];
       let layer: tf.Scalar[] = [];
+      let tape: ReturnType<typeof recordTape> = null;
       // Taped objective: data loss + what autodiff must handle (L1 / elastic net, layer regularizers, terms).
       // The log terms are kept out of the gradient scope and disposed below.
       const objective = (): tf.Scalar => {
+        tape = recordTape();
         const outs = forward(model, xb, true);
         const o = objectiveTerms(obj, yb, outs);
         logTerms = o.terms.map((t) => tf.keep(t));
@@ -219,7 +222,17 @@ async function trainChecked(
         for (const t of [...taped, ...layer, ...extra]) if (t) total = tf.add(total, t) as tf.Scalar;
         return total;
       };
-      const { value, grads } = optimizer.computeGradients(objective, vars);
+      const kept = (): tf.Tensor[] => [...logTerms, ...layer, ...extra, ...taped.filter((t): t is tf.Scalar => t !== null)];
+      let computed: { value: tf.Scalar; grads: tf.NamedTensorMap };
+      try {
+        computed = optimizer.computeGradients(objective, vars);
+      } catch (e) {
+        // A throwing model, penalty or term must not leak what was kept or taped (src/runtime/failed-tape.ts).
+        tf.dispose(kept());
+        releaseTape(tape);
+        throw e;
+      }
+      const { value, grads } = computed;
       // Penalty values at the weights before the update, summed in the same order as the objective (penalties, then layer losses).
       let pen: tf.Scalar = tf.scalar(0);
       penalties.forEach((p, i) => (pen = tf.add(pen, taped[i] ?? p.value(penaltyVars[i])) as tf.Scalar));
@@ -238,7 +251,7 @@ async function trainChecked(
       let total = tf.add(dataWeight === 1 ? logTerms[0] : tf.mul(logTerms[0], dataWeight), pen);
       for (const e of extra) total = tf.add(total, e);
       const logs = tf.mul(tf.stack([logTerms[0], pen, ...extra, total, ...logTerms.slice(1)]), size) as tf.Tensor1D;
-      tf.dispose([value, ...logTerms, ...layer, ...extra, ...taped.filter((t): t is tf.Scalar => t !== null)]);
+      tf.dispose([value, ...kept()]);
       return logs;
     });
 
