@@ -8,3 +8,6 @@ export * from "./weight-decay";
 export * from "./constraints";
 export * from "./noise";
 export * from "./label-smoothing";
+export * from "./activity";
+export * from "./adversarial";
+export * from "./semi-supervised";
