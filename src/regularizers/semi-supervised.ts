@@ -154,6 +154,8 @@ export function semiSupervisedTerm(unlabeled: UnlabeledData | undefined, options
       }
     },
     prepare(ctx: PrepareContext): Prepared {
+      // Before the ramp starts the term is 0: no rows, no forward pass.
+      if (rampWeight(ctx.epoch, options) === 0) return { a: tf.zeros([0]) };
       const m = options.batchSize ?? ctx.x.shape[0];
       const rows = drawRows(xu.shape[0], m);
       const a = tf.gather(xu, rows);
