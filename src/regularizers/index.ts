@@ -11,3 +11,4 @@ export * from "./label-smoothing";
 export * from "./activity";
 export * from "./adversarial";
 export * from "./semi-supervised";
+export * from "./batch-norm";
