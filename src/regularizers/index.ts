@@ -12,3 +12,4 @@ export * from "./activity";
 export * from "./adversarial";
 export * from "./semi-supervised";
 export * from "./batch-norm";
+export * from "./tangent-prop";
