@@ -13,3 +13,4 @@ export * from "./adversarial";
 export * from "./semi-supervised";
 export * from "./batch-norm";
 export * from "./tangent-prop";
+export * from "./label-noise";
