@@ -61,16 +61,17 @@ test("label smoothing (eps 0.6) beats hard targets under 40% symmetric label noi
     const acc: number[] = [];
     for (const eps of [0, 0.6]) {
       seed(s);
-      const m = mlp({ inputs: 64, hidden: [128], outputs: 10, outputActivation: "softmax" });
-      await train(m, { x: tr.x, y }, { epochs: 100, batchSize: 32, optimizer: "adam", learningRate: 0.005, loss: smoothedCrossEntropy(eps), progress: false });
+      const m = mlp({ inputs: 64, hidden: [64], outputs: 10, outputActivation: "softmax" });
+      await train(m, { x: tr.x, y }, { epochs: 60, batchSize: 50, optimizer: "adam", learningRate: 0.005, loss: smoothedCrossEntropy(eps), progress: false });
       acc.push(tf.tidy(() => accuracyOf(m.predict(te.x) as tf.Tensor, te.labels)));
       m.dispose();
     }
     console.log(`seed ${s}: clean test accuracy hard ${acc[0]}, smoothed ${acc[1]}`);
-    assert.ok(acc[1] > acc[0] + 0.005, `seed ${s}: smoothed ${acc[1]} vs hard ${acc[0]}`);
+    // Margins seen: +0.7, +7.9, +4.5 points (seeds 1-3); seed 1's is small, so per seed only "better" is asserted.
+    assert.ok(acc[1] > acc[0], `seed ${s}: smoothed ${acc[1]} vs hard ${acc[0]}`);
     gains.push(acc[1] - acc[0]);
     y.dispose();
     disposeParts([tr, te]);
   }
-  assert.ok(gains.reduce((a, b) => a + b, 0) / gains.length > 0.01, `gains ${gains}`);
+  assert.ok(gains.reduce((a, b) => a + b, 0) / gains.length > 0.02, `gains ${gains}`);
 });
