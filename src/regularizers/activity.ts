@@ -50,7 +50,9 @@ function chosenLayers(model: tf.LayersModel, layers: LayerChoice | undefined): t
     if (weighted.length < 2) throw new Error("activity: the model has no hidden layer with weights; name the layers to penalize.");
     return weighted.slice(0, -1);
   }
-  if (!Array.isArray(layers) || layers.length === 0) throw new Error("activity: layers must be a non-empty array of layer names or layers.");
+  if (!Array.isArray(layers) || layers.length === 0) {
+    throw new Error("activity: layers must be a non-empty array of layer names or layers.");
+  }
   return layers.map((l) => {
     if (typeof l !== "string") {
       if (!model.layers.includes(l)) throw new Error(`activity: layer "${l.name}" is not a layer of this model.`);
@@ -87,11 +89,13 @@ export function activationProbe(model: Trainable, layers?: LayerChoice): Activat
     return probe;
   }
   if (!hasActivations(model)) {
-    throw new Error("activity: a parameter set needs activations(x, training) returning its hidden tensors by name (ParamSetWithActivations).");
+    throw new Error("activity: a parameter set needs activations(x, training) returning its hidden tensors by name.");
   }
   const pick = (acts: Record<string, tf.Tensor>): string[] => {
     const names = layers ? layers.map((l) => (typeof l === "string" ? l : l.name)) : Object.keys(acts);
-    for (const n of names) if (!(n in acts)) throw new Error(`activity: no activation named "${n}" (has: ${Object.keys(acts).join(", ")}).`);
+    for (const n of names) {
+      if (!(n in acts)) throw new Error(`activity: no activation named "${n}" (has: ${Object.keys(acts).join(", ")}).`);
+    }
     return names;
   };
   let names: string[] | null = null;
@@ -210,7 +214,9 @@ export function sparsityStats(h: tf.Tensor, options: { threshold?: number } = {}
 /** Fraction of kernel entries with |w| <= threshold (weight sparsity, what weight L1 produces). */
 export function weightSparsity(model: Trainable, options: { threshold?: number } = {}): number {
   const t = options.threshold ?? 1e-3;
-  const ws = isLayersModel(model) ? model.trainableWeights.filter((w) => /kernel/.test(w.name)).map((w) => w.read()) : model.params.filter((p) => p.rank >= 2);
+  const ws = isLayersModel(model)
+    ? model.trainableWeights.filter((w) => /kernel/.test(w.name)).map((w) => w.read())
+    : model.params.filter((p) => p.rank >= 2);
   if (ws.length === 0) throw new Error("weightSparsity: the model has no kernels.");
   return tf.tidy(() => {
     let near = 0;

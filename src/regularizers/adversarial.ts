@@ -82,7 +82,9 @@ function checkClip(clip: [number, number] | undefined, where: string): void {
 }
 
 function single(outs: tf.Tensor[], where: string): tf.Tensor {
-  if (outs.length !== 1) throw new Error(`${where}: the model has ${outs.length} outputs; attacks take single-output models (or use train's adversarial option).`);
+  if (outs.length !== 1) {
+    throw new Error(`${where}: the model has ${outs.length} outputs; attacks take single-output models (train's adversarial option takes any).`);
+  }
   return outs[0];
 }
 
@@ -110,7 +112,10 @@ function fgsmCore(J: InputLoss, x: tf.Tensor, epsilon: number, clip?: [number, n
   return tf.tidy(() => clipRange(tf.add(x, tf.mul(gradSign(J, x), epsilon)), clip));
 }
 
-function pgdCore(J: InputLoss, x: tf.Tensor, o: Required<Pick<PgdOptions, "epsilon" | "stepSize" | "steps" | "randomStart">> & { clip?: [number, number] }): tf.Tensor {
+/** PGD settings after defaults and checks. */
+type PgdSettings = Required<Pick<PgdOptions, "epsilon" | "stepSize" | "steps" | "randomStart">> & { clip?: [number, number] };
+
+function pgdCore(J: InputLoss, x: tf.Tensor, o: PgdSettings): tf.Tensor {
   return tf.tidy(() => {
     const lo = tf.sub(x, o.epsilon);
     const hi = tf.add(x, o.epsilon);
@@ -124,7 +129,7 @@ function pgdCore(J: InputLoss, x: tf.Tensor, o: Required<Pick<PgdOptions, "epsil
   });
 }
 
-function pgdSettings(o: PgdOptions, where: string): Required<Pick<PgdOptions, "epsilon" | "stepSize" | "steps" | "randomStart">> & { clip?: [number, number] } {
+function pgdSettings(o: PgdOptions, where: string): PgdSettings {
   checkEpsilon(o.epsilon, where);
   checkClip(o.clip, where);
   const steps = o.steps ?? 10;
@@ -192,7 +197,9 @@ export function adversarialTraining(options: AdversarialTrainingOptions): Object
   const method = options.method ?? "fgsm";
   if (method !== "fgsm" && method !== "pgd") throw new Error(`adversarial: method must be "fgsm" or "pgd", got ${String(method)}`);
   const weight = options.weight ?? 0.5;
-  if (typeof weight !== "number" || !(weight >= 0 && weight <= 1)) throw new RangeError(`adversarial: weight must be in [0, 1], got ${String(weight)}`);
+  if (typeof weight !== "number" || !(weight >= 0 && weight <= 1)) {
+    throw new RangeError(`adversarial: weight must be in [0, 1], got ${String(weight)}`);
+  }
   checkEpsilon(options.epsilon, "adversarial");
   checkClip(options.clip, "adversarial");
   const p = method === "pgd" ? pgdSettings({ ...options }, "adversarial") : null;

@@ -63,7 +63,9 @@ export class BatchNorm {
     const { units } = options;
     if (!Number.isInteger(units) || units < 1) throw new RangeError(`batchNorm: units must be a positive integer, got ${String(units)}`);
     const momentum = options.momentum ?? 0.99;
-    if (typeof momentum !== "number" || !(momentum >= 0 && momentum < 1)) throw new RangeError(`batchNorm: momentum must be in [0, 1), got ${String(momentum)}`);
+    if (typeof momentum !== "number" || !(momentum >= 0 && momentum < 1)) {
+      throw new RangeError(`batchNorm: momentum must be in [0, 1), got ${String(momentum)}`);
+    }
     const epsilon = options.epsilon ?? 1e-3;
     if (typeof epsilon !== "number" || !(epsilon > 0)) throw new RangeError(`batchNorm: epsilon must be > 0, got ${String(epsilon)}`);
     this.units = units;
@@ -86,7 +88,9 @@ export class BatchNorm {
 
   /** Normalize x ([m, ..., units]); in training, with the batch's statistics, updating the moving ones. */
   apply(x: tf.Tensor, training: boolean): tf.Tensor {
-    if (x.shape[x.rank - 1] !== this.units) throw new Error(`batchNorm: expected ${this.units} features on the last axis, got shape [${x.shape}]`);
+    if (x.shape[x.rank - 1] !== this.units) {
+      throw new Error(`batchNorm: expected ${this.units} features on the last axis, got shape [${x.shape}]`);
+    }
     return tf.tidy(() => {
       if (!training) return this.normalize(x, this.movingMean, this.movingVariance);
       const axes = x.shape.slice(0, -1).map((_, i) => i);
@@ -133,7 +137,9 @@ export interface BatchNoiseRow {
  */
 export function batchStatisticsNoise(x: tf.Tensor2D, batchSizes: number[], options: { trials?: number } = {}): BatchNoiseRow[] {
   const trials = options.trials ?? 200;
-  if (!Number.isInteger(trials) || trials < 2) throw new RangeError(`batchStatisticsNoise: trials must be an integer >= 2, got ${String(options.trials)}`);
+  if (!Number.isInteger(trials) || trials < 2) {
+    throw new RangeError(`batchStatisticsNoise: trials must be an integer >= 2, got ${String(options.trials)}`);
+  }
   if (x.rank !== 2) throw new Error(`batchStatisticsNoise: x must be [n, features], got shape [${x.shape}]`);
   const [n, d] = x.shape;
   const data = x.dataSync();
@@ -184,7 +190,11 @@ export function batchStatisticsNoise(x: tf.Tensor2D, batchSizes: number[], optio
 }
 
 /** Li et al. (2019): the variance of a unit after inverted dropout (keep p) in training and at inference. */
-export function dropoutVarianceShift(o: { keep: number; mean: number; variance: number }): { train: number; inference: number; ratio: number } {
+export function dropoutVarianceShift(o: { keep: number; mean: number; variance: number }): {
+  train: number;
+  inference: number;
+  ratio: number;
+} {
   if (!(o.keep > 0 && o.keep <= 1)) throw new RangeError(`dropoutVarianceShift: keep must be in (0, 1], got ${String(o.keep)}`);
   if (!(o.variance >= 0)) throw new RangeError(`dropoutVarianceShift: variance must be >= 0, got ${String(o.variance)}`);
   const train = (o.variance + o.mean * o.mean) / o.keep - o.mean * o.mean;
@@ -204,6 +214,10 @@ export function measureDropoutVarianceShift(x: tf.Tensor2D, rate: number): { tra
     const b = tf.moments(x, 0);
     const keep = 1 - rate;
     const predicted = tf.sub(tf.div(tf.add(b.variance, tf.square(b.mean)), keep), tf.square(b.mean));
-    return { train: tf.mean(a.variance).dataSync()[0], inference: tf.mean(b.variance).dataSync()[0], predictedTrain: tf.mean(predicted).dataSync()[0] };
+    return {
+      train: tf.mean(a.variance).dataSync()[0],
+      inference: tf.mean(b.variance).dataSync()[0],
+      predictedTrain: tf.mean(predicted).dataSync()[0],
+    };
   });
 }

@@ -26,9 +26,13 @@ export function corruptLabels(
   rate: number,
   options: { classes?: number; mode?: "symmetric" | "pairFlip"; seed?: number } = {},
 ): CorruptedLabels {
-  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new RangeError(`corruptLabels: rate must be in [0, 1], got ${String(rate)}`);
+  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) {
+    throw new RangeError(`corruptLabels: rate must be in [0, 1], got ${String(rate)}`);
+  }
   const mode = options.mode ?? "symmetric";
-  if (mode !== "symmetric" && mode !== "pairFlip") throw new Error(`corruptLabels: mode must be "symmetric" or "pairFlip", got ${String(mode)}`);
+  if (mode !== "symmetric" && mode !== "pairFlip") {
+    throw new Error(`corruptLabels: mode must be "symmetric" or "pairFlip", got ${String(mode)}`);
+  }
   let k = options.classes ?? 0;
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i];

@@ -75,10 +75,14 @@ export function rampWeight(t: number, options: RampOptions = {}): number {
 
 function checkRamp(o: RampOptions): void {
   const w = o.weight ?? 1;
-  if (typeof w !== "number" || !Number.isFinite(w) || w < 0) throw new RangeError(`semiSupervised: weight must be a finite number >= 0, got ${String(o.weight)}`);
+  if (typeof w !== "number" || !Number.isFinite(w) || w < 0) {
+    throw new RangeError(`semiSupervised: weight must be a finite number >= 0, got ${String(o.weight)}`);
+  }
   const start = o.start ?? 0;
   const end = o.end ?? start;
-  if (!(start >= 0) || !(end >= start)) throw new RangeError(`semiSupervised: need 0 <= start <= end (epochs), got start ${String(o.start)}, end ${String(o.end)}`);
+  if (!(start >= 0) || !(end >= start)) {
+    throw new RangeError(`semiSupervised: need 0 <= start <= end (epochs), got start ${String(o.start)}, end ${String(o.end)}`);
+  }
   if (o.shape !== undefined && o.shape !== "linear" && o.shape !== "gaussian") {
     throw new Error(`semiSupervised: shape must be "linear" or "gaussian", got ${String(o.shape)}`);
   }
@@ -117,26 +121,37 @@ interface Prepared {
  *   await train(model, labelled, {unlabeled: {x: xu}, loss: "categoricalCrossentropy",
  *     semiSupervised: {method: "pseudoLabel", threshold: 0.9, weight: 1, start: 10, end: 60}})
  */
-export function semiSupervisedTerm(unlabeled: UnlabeledData | undefined, options: SemiSupervisedOptions | undefined): ObjectiveTerm<Prepared> {
+export function semiSupervisedTerm(
+  unlabeled: UnlabeledData | undefined,
+  options: SemiSupervisedOptions | undefined,
+): ObjectiveTerm<Prepared> {
   if (!options) throw new Error("train: `unlabeled` needs `semiSupervised: {method: \"pseudoLabel\" | \"piModel\" | \"entropy\", ...}`.");
   if (!unlabeled || !(unlabeled.x instanceof tf.Tensor)) throw new Error("train: `semiSupervised` needs `unlabeled: {x: tf.Tensor}`.");
-  if (!METHODS.includes(options.method)) throw new Error(`semiSupervised: method must be one of ${METHODS.join(", ")}, got ${String(options.method)}`);
+  if (!METHODS.includes(options.method)) {
+    throw new Error(`semiSupervised: method must be one of ${METHODS.join(", ")}, got ${String(options.method)}`);
+  }
   checkRamp(options);
   const threshold = options.threshold ?? 0.95;
-  if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) throw new RangeError(`semiSupervised: threshold must be in [0, 1], got ${String(threshold)}`);
+  if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) {
+    throw new RangeError(`semiSupervised: threshold must be in [0, 1], got ${String(threshold)}`);
+  }
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
     throw new RangeError(`semiSupervised: batchSize must be a positive integer, got ${String(options.batchSize)}`);
   }
   const noise = options.noise ?? 0.15;
   if (typeof noise !== "number" || !(noise >= 0)) throw new RangeError(`semiSupervised: noise must be >= 0, got ${String(options.noise)}`);
-  if (options.augment !== undefined && typeof options.augment !== "function") throw new TypeError("semiSupervised: augment must be a function x => x'.");
+  if (options.augment !== undefined && typeof options.augment !== "function") {
+    throw new TypeError("semiSupervised: augment must be a function x => x'.");
+  }
   const view = options.augment ?? ((x: tf.Tensor) => gaussianNoise(x, noise));
   const xu = unlabeled.x;
   const method = options.method;
 
   const makeView = (x: tf.Tensor): tf.Tensor => {
     const v = view(x);
-    if (!(v instanceof tf.Tensor) || v.shape.join() !== x.shape.join()) throw new Error("semiSupervised: augment must return a tensor of its input's shape.");
+    if (!(v instanceof tf.Tensor) || v.shape.join() !== x.shape.join()) {
+      throw new Error("semiSupervised: augment must return a tensor of its input's shape.");
+    }
     return v;
   };
 
@@ -145,7 +160,7 @@ export function semiSupervisedTerm(unlabeled: UnlabeledData | undefined, options
     setup(_model: Trainable, data: Dataset): void {
       if (xu.isDisposed) throw new Error("semiSupervised: unlabeled.x has been disposed.");
       if (xu.shape.slice(1).join() !== data.x.shape.slice(1).join()) {
-        throw new Error(`semiSupervised: unlabeled.x rows have shape [${xu.shape.slice(1)}], the labelled x rows [${data.x.shape.slice(1)}].`);
+        throw new Error(`semiSupervised: unlabeled.x rows have shape [${xu.shape.slice(1)}], labelled rows [${data.x.shape.slice(1)}].`);
       }
       if (xu.shape[0] === 0) throw new Error("semiSupervised: unlabeled.x is empty.");
       if (!(data.y instanceof tf.Tensor)) throw new Error("semiSupervised: takes single-output models (y a single tensor).");

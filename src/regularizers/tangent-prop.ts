@@ -80,9 +80,13 @@ export const bilinearWarp: ImageTransform = (img, h, w, kind, a) => {
 
 function settings(o: TangentOptions): { h: number; w: number; kinds: TangentKind[]; dt: number; dr: number; T: ImageTransform } {
   const { height: h, width: w } = o;
-  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 2 || w < 2) throw new RangeError(`tangents: height and width must be integers >= 2, got ${h} x ${w}`);
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 2 || w < 2) {
+    throw new RangeError(`tangents: height and width must be integers >= 2, got ${h} x ${w}`);
+  }
   const kinds = o.kinds ?? [...KINDS];
-  if (kinds.length === 0 || kinds.some((k) => !KINDS.includes(k))) throw new Error(`tangents: kinds must be among ${KINDS.join(", ")}, got ${JSON.stringify(kinds)}`);
+  if (kinds.length === 0 || kinds.some((k) => !KINDS.includes(k))) {
+    throw new Error(`tangents: kinds must be among ${KINDS.join(", ")}, got ${JSON.stringify(kinds)}`);
+  }
   const dt = o.delta?.translate ?? 0.5;
   const dr = o.delta?.rotate ?? 0.1;
   if (!(dt > 0) || !(dr > 0)) throw new RangeError("tangents: delta steps must be > 0");
@@ -120,9 +124,15 @@ export function imageTangents(x: tf.Tensor, options: TangentOptions): tf.Tensor[
  *
  * @example await train(model, data, {terms: tangentProp((x) => imageTangents(x, {height: 8, width: 8}), 0.01)})
  */
-export function tangentProp(tangents: (x: tf.Tensor) => tf.Tensor[], alpha: number, options: { eta?: number; name?: string } = {}): ObjectiveTerm<tf.Tensor[]> {
+export function tangentProp(
+  tangents: (x: tf.Tensor) => tf.Tensor[],
+  alpha: number,
+  options: { eta?: number; name?: string } = {},
+): ObjectiveTerm<tf.Tensor[]> {
   if (typeof tangents !== "function") throw new TypeError("tangentProp: tangents must be a function x => tangent vectors [v_1, ...].");
-  if (typeof alpha !== "number" || !Number.isFinite(alpha) || alpha < 0) throw new RangeError(`tangentProp: alpha must be a finite number >= 0, got ${String(alpha)}`);
+  if (typeof alpha !== "number" || !Number.isFinite(alpha) || alpha < 0) {
+    throw new RangeError(`tangentProp: alpha must be a finite number >= 0, got ${String(alpha)}`);
+  }
   const eta = options.eta ?? 1e-2;
   if (!(eta > 0)) throw new RangeError(`tangentProp: eta must be > 0, got ${String(options.eta)}`);
   return {
@@ -185,7 +195,13 @@ function solveSpd(A: Float64Array, b: Float64Array, k: number): Float64Array {
  * list of d-vectors): min over the planes' coordinates of the squared gap
  * plus ridge times their squared norm. `sided: "one"` moves only p.
  */
-export function tangentDistance(x: ArrayLike<number>, Tx: ArrayLike<number>[], p: ArrayLike<number>, Tp: ArrayLike<number>[], options: { ridge?: number; sided?: "one" | "two" } = {}): number {
+export function tangentDistance(
+  x: ArrayLike<number>,
+  Tx: ArrayLike<number>[],
+  p: ArrayLike<number>,
+  Tp: ArrayLike<number>[],
+  options: { ridge?: number; sided?: "one" | "two" } = {},
+): number {
   const ridge = options.ridge ?? 0.1;
   const cols = options.sided === "one" ? Tp.map((t) => ({ t, s: 1 })) : [...Tp.map((t) => ({ t, s: 1 })), ...Tx.map((t) => ({ t, s: -1 }))];
   const d = x.length;
@@ -256,7 +272,9 @@ export class TangentDistanceClassifier {
   private describe(x: tf.Tensor): { rows: Float64Array[]; tangents: Float64Array[][] } {
     const n = x.shape[0];
     const d = this.options.height * this.options.width;
-    if (x.size !== n * d) throw new Error(`TangentDistanceClassifier: rows must have ${d} values (${this.options.height} x ${this.options.width}), got shape [${x.shape}]`);
+    if (x.size !== n * d) {
+      throw new Error(`TangentDistanceClassifier: rows must have ${d} values (${this.options.height} x ${this.options.width}), got [${x.shape}]`);
+    }
     const data = x.dataSync();
     const ts = tangentArrays(data, n, this.options);
     const rows = Array.from({ length: n }, (_, i) => Float64Array.from(data.subarray(i * d, (i + 1) * d)));
