@@ -1,7 +1,7 @@
 /**
  * `mlp(...)`: a multilayer perceptron as a tf.Sequential, seeded.
  *
- * Layers: [dropout(inputDropout)] -> (dense(h_i, activation) -> [dropout(p_i)])*
+ * Layers: [dropout(inputDropout)] -> (dense(h_i, activation) -> [noise(hiddenNoise)] -> [dropout(p_i)])*
  * -> dense(outputs, outputActivation). Kernels use Glorot-uniform and biases
  * zeros (the Keras defaults); every initializer gets its own seed drawn from
  * `rng(seed)`, so after `seed(n)` (or with the `seed` option) the model's
@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { rng } from "../random/seed";
+import { gaussianNoiseLayer } from "../regularizers/noise";
 import type { Regularizer } from "@tensorflow/tfjs-layers/dist/regularizers";
 
 type Activation = "relu" | "tanh" | "sigmoid" | "softmax" | "linear" | "elu" | "selu" | "softplus" | "relu6" | "swish" | "gelu";
@@ -30,6 +31,8 @@ export interface MlpOptions {
   dropout?: number | number[];
   /** Dropout rate on the inputs. */
   inputDropout?: number;
+  /** Gaussian noise N(0, s^2) added to each hidden layer's activations in training (book 7.5: noise at hidden units). */
+  hiddenNoise?: number;
   /** Regularizer on every kernel (e.g. `l2(1e-3).asLayerRegularizer()`). */
   kernelRegularizer?: Regularizer;
   /** Kernel constraint on every dense layer (applied by `train`, not by `fit`). */
@@ -76,6 +79,7 @@ export function mlp(options: MlpOptions): tf.Sequential {
   hidden.forEach((h, i) => {
     model.add(dense(h, options.activation ?? "relu", first));
     first = false;
+    if (options.hiddenNoise) model.add(gaussianNoiseLayer({ stddev: options.hiddenNoise }));
     if (rates[i] > 0) model.add(tf.layers.dropout({ rate: rates[i] }));
   });
   model.add(dense(outputs, options.outputActivation ?? "linear", first));

@@ -44,6 +44,8 @@ import { TrainingProgress } from "../charts/progress";
 import { asTrainableModel, forward, isLayersModel, layerLossesOf, outputNames, trainableVariables } from "./model-adapter";
 import { buildObjective, dataLoss, evaluateVector, objectiveTerms, type Objective } from "./objective";
 import { checkData, checkOutputs, type CheckedData } from "./data-checks";
+import { adversarialTraining } from "../regularizers/adversarial";
+import { semiSupervisedTerm } from "../regularizers/semi-supervised";
 import type { BatchTransform, Dataset, ObjectiveTerm, PrepareContext, Trainable, TrainOptions } from "./types";
 
 export type * from "./types";
@@ -74,7 +76,9 @@ export async function train(model: Trainable, data: Dataset, options: TrainOptio
   }
   const checked = await checkData(model, data, obj, "train data");
   let val: CheckedData | null = null;
-  const terms = asList(options.terms);
+  // The convenience options are terms too (a copy: the caller's array is not changed).
+  const terms = [...asList(options.terms), ...(options.adversarial ? [adversarialTraining(options.adversarial)] : [])];
+  if (options.semiSupervised || options.unlabeled) terms.push(semiSupervisedTerm(options.unlabeled, options.semiSupervised));
   const setUp: ObjectiveTerm[] = [];
   try {
     if (options.validationData) val = await checkData(model, options.validationData, obj, "validationData");

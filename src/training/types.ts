@@ -9,6 +9,8 @@ import type { LossSpec, MetricSpec } from "./losses";
 import type { TrainCallback } from "./callbacks";
 import type { OptimizerName } from "./optimizers";
 import type { ConstraintSpec } from "../regularizers/constraints";
+import type { AdversarialTrainingOptions } from "../regularizers/adversarial";
+import type { SemiSupervisedOptions, UnlabeledData } from "../regularizers/semi-supervised";
 
 /** A from-scratch model: trainable variables and a forward function. */
 export interface ParamSet {
@@ -121,6 +123,12 @@ export interface TrainOptions {
   augment?: BatchTransform;
   /** Extra objective terms (adversarial, semi-supervised, activity penalties, tangent prop). */
   terms?: ObjectiveTerm | ObjectiveTerm[];
+  /** Adversarial training, (1 - w) J(x) + w J(x_adv): shorthand for the term `adversarialTraining(...)`. */
+  adversarial?: AdversarialTrainingOptions;
+  /** Unlabelled inputs for `semiSupervised`. */
+  unlabeled?: UnlabeledData;
+  /** Pseudo-labels, Pi-model consistency or entropy minimization on `unlabeled`: shorthand for `semiSupervisedTerm(...)`. */
+  semiSupervised?: SemiSupervisedOptions;
   callbacks?: TrainCallback | TrainCallback[];
   /** Shuffle rows every epoch (seeded through Math.random). Default true. */
   shuffle?: boolean;
