@@ -115,11 +115,10 @@ function variablesOf(source: WeightSource): tf.Variable[] {
 }
 
 /**
- * Weight noise as a training callback (a tf.Callback): works with tfjs `fit`
- * (noise added in onBatchBegin) and with `train` (whose loop has no
- * onBatchBegin: noise is added in onEpochBegin and again after each step
- * except an epoch's last, so validation and epoch-end callbacks always see
- * clean weights). The variables come from `setModel` or from `variables`.
+ * Weight noise as a training callback (a tf.Callback) for tfjs `fit` and for
+ * `train`: fresh noise is added in onBatchBegin and removed in onBatchEnd
+ * ("restore" mode), so validation and epoch-end callbacks always see clean
+ * weights. The variables come from `setModel` or from `variables`.
  * In a custom loop call `perturb()` before and `restore()` after each step.
  */
 export class WeightNoise extends tf.Callback {
@@ -130,8 +129,6 @@ export class WeightNoise extends tf.Callback {
   private noise: tf.Tensor[] | null = null;
   /** Noise has been added for the coming step. */
   private armed = false;
-  /** The loop calls onBatchBegin (fit), so perturb there. */
-  private sawBatchBegin = false;
   private steps = 0;
 
   constructor(options: WeightNoiseOptions, variables?: WeightSource) {
@@ -179,25 +176,12 @@ export class WeightNoise extends tf.Callback {
     this.noise = null;
   }
 
-  private stepsPerEpoch(): number {
-    const p = (this.params ?? {}) as { steps?: number | null; samples?: number | null; batchSize?: number | null };
-    if (p.steps) return p.steps;
-    if (p.samples && p.batchSize) return Math.ceil(p.samples / p.batchSize);
-    return Infinity;
-  }
-
-  override async onEpochBegin(): Promise<void> {
-    if (!this.sawBatchBegin && !this.armed) this.perturb();
-  }
-
   override async onBatchBegin(): Promise<void> {
-    this.sawBatchBegin = true;
     if (!this.armed) this.perturb();
   }
 
-  override async onBatchEnd(batch: number): Promise<void> {
+  override async onBatchEnd(): Promise<void> {
     this.restore();
-    if (!this.sawBatchBegin && batch < this.stepsPerEpoch() - 1) this.perturb();
   }
 
   override async onEpochEnd(): Promise<void> {

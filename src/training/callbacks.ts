@@ -1,8 +1,8 @@
 /**
  * Callbacks for `train`, Keras-like and compatible with tfjs `model.fit`.
  *
- * Hooks: onTrainBegin, onEpochBegin, onBatchEnd, onEpochEnd, onTrainEnd; any
- * may be async. Epoch indices are 0-based (as in tfjs and Keras). Epoch logs
+ * Hooks: onTrainBegin, onEpochBegin, onBatchBegin, onBatchEnd, onEpochEnd,
+ * onTrainEnd; any may be async. Epoch indices are 0-based (as in tfjs and Keras). Epoch logs
  * hold every number of the epoch (loss, penalty, total, metrics, val_*);
  * batch logs hold only {batch, size}: reading a loss after every batch would
  * force a device sync per step and make training slower than `fit`.
@@ -49,11 +49,13 @@ export interface TrainCallback {
 
 /** Calls every callback's hook in order, awaiting each. */
 export class CallbackRunner {
+  readonly hasBatchBegin: boolean;
   readonly hasBatchEnd: boolean;
   constructor(
     private readonly callbacks: TrainCallback[],
     readonly state: TrainState,
   ) {
+    this.hasBatchBegin = callbacks.some((c) => typeof c.onBatchBegin === "function");
     this.hasBatchEnd = callbacks.some((c) => typeof c.onBatchEnd === "function");
   }
 
@@ -75,6 +77,9 @@ export class CallbackRunner {
   }
   async epochBegin(epoch: number, logs: Logs): Promise<void> {
     for (const c of this.callbacks) await c.onEpochBegin?.(epoch, logs, this.state);
+  }
+  async batchBegin(batch: number, logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onBatchBegin?.(batch, logs, this.state);
   }
   async batchEnd(batch: number, logs: Logs): Promise<void> {
     for (const c of this.callbacks) await c.onBatchEnd?.(batch, logs, this.state);

@@ -18,7 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Logs, TrainableModel, TrainState } from "./callbacks";
-import { evaluateModel, targetList, train, type Dataset, type Trainable, type TrainOptions } from "./train";
+import { evaluateModel, outputNames, targetList, train, type Dataset, type Trainable, type TrainOptions } from "./train";
 import type { History } from "./history";
 import { resolveOptimizer } from "./optimizers";
 
@@ -173,13 +173,6 @@ function concatData(a: Dataset, b: Dataset, names: string[]): Dataset {
   return { x: tf.concat([a.x, b.x]), y: y.length === 1 ? y[0] : y };
 }
 
-function namesFor(model: Trainable, data: Dataset): string[] {
-  if (model instanceof tf.LayersModel) return model.outputNames.length ? model.outputNames : model.outputs.map((o) => o.name.split("/")[0]);
-  if (data.y instanceof tf.Tensor) return ["output"];
-  if (Array.isArray(data.y)) return data.y.map((_, i) => `output_${i}`);
-  return Object.keys(data.y);
-}
-
 function disposeData(d: Dataset): void {
   d.x.dispose();
   if (d.y instanceof tf.Tensor) d.y.dispose();
@@ -210,7 +203,7 @@ export async function retrainOnAll(
   const firstModel = makeModel();
   const firstHistory = await train(firstModel, data.train, { ...trainOptions, validationData: data.validation, callbacks: [...userCallbacks, es] });
   const bestEpochs = Math.max(1, es.bestEpoch + 1);
-  const names = namesFor(firstModel, data.train);
+  const names = outputNames(firstModel, data.train.y);
   const all = concatData(data.train, data.validation, names);
   let epochs = bestEpochs;
   if (match === "steps") {
@@ -244,7 +237,7 @@ export async function continueOnAll(
   const { optimizer, owned } = resolveOptimizer(trainOptions.optimizer ?? "sgd", trainOptions.learningRate, trainOptions.weightDecay);
   const userCallbacks = trainOptions.callbacks === undefined ? [] : Array.isArray(trainOptions.callbacks) ? trainOptions.callbacks : [trainOptions.callbacks];
   const es = new EarlyStopping({ monitor: "val_loss", patience: 5, ...esOptions, restoreBestWeights: true });
-  const names = namesFor(model, data.train);
+  const names = outputNames(model, data.train.y);
   let all: Dataset | null = null;
   try {
     const firstHistory = await train(model, data.train, { ...trainOptions, optimizer, validationData: data.validation, callbacks: [...userCallbacks, es] });
