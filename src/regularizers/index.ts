@@ -8,3 +8,4 @@ export * from "./weight-decay";
 export * from "./constraints";
 export * from "./noise";
 export * from "./label-smoothing";
+export * from "./parameter-tying";
