@@ -42,7 +42,9 @@ export function drawRng(): Rng {
 /** Wrap an x-only function as a batch transform; labels pass through untouched. */
 export function onImages(fn: string, f: (x: tf.Tensor4D) => tf.Tensor4D): BatchTransform {
   return (batch: TrainBatch): TrainBatch => {
-    if (!batch || !(batch.x instanceof tf.Tensor)) throw new TypeError(`${fn}: expected a batch {x, y} with x a tensor of images [n, h, w, c]`);
+    if (!batch || !(batch.x instanceof tf.Tensor)) {
+      throw new TypeError(`${fn}: expected a batch {x, y} with x a tensor of images [n, h, w, c]`);
+    }
     const x = checkImages(fn, batch.x);
     return { x: tf.tidy(() => f(x)), y: batch.y };
   };

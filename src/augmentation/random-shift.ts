@@ -10,7 +10,9 @@ import { checkImages, checkNumber, drawRng, onImages, warp, type BatchTransform,
 export function shiftImages(x: tf.Tensor4D, dy: number[], dx: number[], options: WarpOptions = {}): tf.Tensor4D {
   checkImages("shiftImages", x);
   const n = x.shape[0];
-  if (dy.length !== n || dx.length !== n) throw new Error(`shiftImages: need ${n} shifts (one per image), got dy ${dy.length}, dx ${dx.length}`);
+  if (dy.length !== n || dx.length !== n) {
+    throw new Error(`shiftImages: need ${n} shifts (one per image), got dy ${dy.length}, dx ${dx.length}`);
+  }
   return warp(x, dy.map((sy, i) => [1, 0, -dx[i], 0, 1, -sy, 0, 0]), options, "nearest");
 }
 
@@ -23,7 +25,9 @@ export interface RandomShiftOptions extends WarpOptions {
 export function randomShift(options: RandomShiftOptions): BatchTransform {
   const [my, mx] = Array.isArray(options.maxShift) ? options.maxShift : [options.maxShift, options.maxShift];
   for (const m of [my, mx]) {
-    if (!Number.isInteger(checkNumber("randomShift", "maxShift", m, 0))) throw new RangeError(`randomShift: maxShift must be whole pixels, got ${m}`);
+    if (!Number.isInteger(checkNumber("randomShift", "maxShift", m, 0))) {
+      throw new RangeError(`randomShift: maxShift must be whole pixels, got ${m}`);
+    }
   }
   return onImages("randomShift", (x) => {
     const r = drawRng();

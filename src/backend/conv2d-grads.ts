@@ -125,7 +125,8 @@ function conv2dBackpropInput(
       d = k.run("Reshape", { x: spread }, { shape: [n, oh * sh, ow * sw, o] });
       if (padBottom < 0 || padRight < 0) {
         const end = [n, oh * sh + Math.min(padBottom, 0), ow * sw + Math.min(padRight, 0), o];
-        d = k.run("StridedSlice", { x: d }, { begin: [0, 0, 0, 0], end, strides: [1, 1, 1, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
+        const masks = { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
+        d = k.run("StridedSlice", { x: d }, { begin: [0, 0, 0, 0], end, strides: [1, 1, 1, 1], ...masks });
       }
     }
     const dp = pad4(k, d, padTop, Math.max(padBottom, 0), padLeft, Math.max(padRight, 0));

@@ -24,7 +24,8 @@ export function registerExplicitSamePadding(): void {
     tf.registerKernel({
       ...original,
       kernelFunc: (args) => {
-        const attrs = args.attrs as { pad?: unknown; strides: number | [number, number]; dilations?: number | [number, number] } & tf.NamedAttrMap;
+        type Pair = number | [number, number];
+        const attrs = args.attrs as { pad?: unknown; strides: Pair; dilations?: Pair } & tf.NamedAttrMap;
         if (attrs.pad !== "same") return original.kernelFunc(args);
         const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
         const info = tf.backend_util.computeConv2DInfo(

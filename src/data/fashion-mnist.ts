@@ -23,7 +23,8 @@ function readFashion(): RawImages {
   if (pixels.length !== labels.length * PIXELS || labels.some((c) => c >= FASHION_MNIST_CLASSES.length)) {
     throw new Error("loadFashionMnist: data/fashion-mnist/ is damaged (sizes or labels do not match); reinstall reglab.");
   }
-  cache = { pixels, labels, height: 28, width: 28, classNames: [...FASHION_MNIST_CLASSES], source: "reglab's Fashion-MNIST subset (10,000 images, 1,000 per class)" };
+  const source = "reglab's Fashion-MNIST subset (10,000 images, 1,000 per class)";
+  cache = { pixels, labels, height: 28, width: 28, classNames: [...FASHION_MNIST_CLASSES], source };
   return cache;
 }
 

@@ -48,7 +48,8 @@ export function countParameters(model: tf.LayersModel): ParameterCount {
       // tfjs throws for a layer called at several shapes (no single output shape): report that, still count it.
       outputShape = "multiple";
     }
-    return { layer: l.name, className, kind: kindOf(className), trainable: size(l.trainableWeights), nonTrainable: size(l.nonTrainableWeights), outputShape };
+    const trainable = size(l.trainableWeights);
+    return { layer: l.name, className, kind: kindOf(className), trainable, nonTrainable: size(l.nonTrainableWeights), outputShape };
   });
   const byKind: Record<LayerKind, number> = { conv: 0, dense: 0, other: 0 };
   for (const l of layers) byKind[l.kind] += l.trainable;

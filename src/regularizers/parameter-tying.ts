@@ -24,12 +24,16 @@ export interface TyingOptions {
 
 function variablesOf(side: TieSide, which: string): tf.Variable[] {
   if (Array.isArray(side)) {
-    if (!side.every((v) => v instanceof tf.Variable)) throw new TypeError(`tyingPenalty: ${which} must be a layer, a model or tf.Variable[]`);
+    if (!side.every((v) => v instanceof tf.Variable)) {
+      throw new TypeError(`tyingPenalty: ${which} must be a layer, a model or tf.Variable[]`);
+    }
     return side;
   }
   if (!(side instanceof tf.layers.Layer)) throw new TypeError(`tyingPenalty: ${which} must be a layer, a model or tf.Variable[]`);
   // A Sequential with an input shape has its weights before `built` is set; a bare layer does not.
-  if (!(side instanceof tf.LayersModel) && !side.built) throw new Error(`tyingPenalty: ${which} (${side.name}) has no weights yet: build it (add it to a model) first.`);
+  if (!(side instanceof tf.LayersModel) && !side.built) {
+    throw new Error(`tyingPenalty: ${which} (${side.name}) has no weights yet: build it (add it to a model) first.`);
+  }
   return side.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
@@ -54,11 +58,13 @@ export class TyingPenalty implements WeightPenalty {
     const as = pick(variablesOf(this.a, "a"));
     const bs = pick(variablesOf(this.b, "b"));
     if (as.length !== bs.length) {
-      throw new Error(`tyingPenalty: a has ${as.length} tied tensors (${as.map((v) => v.name).join(", ")}), b has ${bs.length} (${bs.map((v) => v.name).join(", ")}).`);
+      const names = (vs: tf.Variable[]) => vs.map((v) => v.name).join(", ");
+      throw new Error(`tyingPenalty: a has ${as.length} tied tensors (${names(as)}), b has ${bs.length} (${names(bs)}).`);
     }
     as.forEach((v, i) => {
       if (!tf.util.arraysEqual(v.shape, bs[i].shape)) {
-        throw new Error(`tyingPenalty: ${v.name} has shape [${v.shape}] but ${bs[i].name} has [${bs[i].shape}]; tied tensors must have the same shape.`);
+        const other = `${bs[i].name} has [${bs[i].shape}]`;
+        throw new Error(`tyingPenalty: ${v.name} has shape [${v.shape}] but ${other}; tied tensors must have the same shape.`);
       }
     });
     return as.map((v, i) => [v, bs[i]]);

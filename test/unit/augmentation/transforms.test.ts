@@ -179,7 +179,10 @@ test("shape and option errors name what is expected", () => {
   const flat = tf.zeros([4, 784]);
   const one = tf.zeros([28, 28, 1]);
   const ints = tf.zeros([2, 4, 4, 1], "int32");
-  assert.throws(() => randomShift({ maxShift: 1 })({ x: flat, y: flat }), /randomShift: expected a batch of images \[n, h, w, c\] \(rank 4\), got shape \[4,784\]; reshape/);
+  assert.throws(
+    () => randomShift({ maxShift: 1 })({ x: flat, y: flat }),
+    /randomShift: expected a batch of images \[n, h, w, c\] \(rank 4\), got shape \[4,784\]; reshape/,
+  );
   assert.throws(() => randomRotation({ maxDegrees: 5 })({ x: one, y: one }), /got shape \[28,28,1\]; add the batch axis/);
   assert.throws(() => randomNoise({ std: 1 })({ x: ints, y: ints }), /expected float32 images, got int32/);
   assert.throws(() => randomShift({ maxShift: 1.5 }), /whole pixels/);

@@ -118,13 +118,14 @@ test("wasm conv2d gradients agree with central finite differences", async () => 
       up[j] += eps;
       down[j] -= eps;
       const fd = (value(xv, up) - value(xv, down)) / (2 * eps);
-      assert.ok(Math.abs(fd - dw[j]) <= 2e-2 * Math.max(1, Math.abs(fd)), `dw[${j}] ${dw[j]} vs finite difference ${fd} in ${JSON.stringify(c)}`);
+      const where = JSON.stringify(c);
+      assert.ok(Math.abs(fd - dw[j]) <= 2e-2 * Math.max(1, Math.abs(fd)), `dw[${j}] ${dw[j]} vs finite difference ${fd} in ${where}`);
       const q = r.int(xv.length);
       const xu = xv.slice(), xd = xv.slice();
       xu[q] += eps;
       xd[q] -= eps;
       const fdx = (value(xu, wv) - value(xd, wv)) / (2 * eps);
-      assert.ok(Math.abs(fdx - dx[q]) <= 2e-2 * Math.max(1, Math.abs(fdx)), `dx[${q}] ${dx[q]} vs finite difference ${fdx} in ${JSON.stringify(c)}`);
+      assert.ok(Math.abs(fdx - dx[q]) <= 2e-2 * Math.max(1, Math.abs(fdx)), `dx[${q}] ${dx[q]} vs finite difference ${fdx} in ${where}`);
     }
   }
 });
@@ -145,8 +146,10 @@ test("wasm Conv2DBackpropFilter/Input kernels handle NCHW, explicit padding and 
       const dy = tf.tensor(randomArray(tf.util.sizeFromShape(info.outShape), 3), info.outShape);
       const attrs = { strides: v.strides, pad: v.pad, dataFormat: v.dataFormat, dimRoundingMode: v.dimRoundingMode };
       const eng = tf.engine();
-      const dw = eng.runKernel("Conv2DBackpropFilter", { x: tf.tensor(x, xShape), dy }, { ...attrs, filterShape: [3, 2, 3, 4] } as never) as tf.Tensor;
-      const dx = eng.runKernel("Conv2DBackpropInput", { dy, filter: tf.tensor(w, [3, 2, 3, 4]) }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
+      const filterAttrs = { ...attrs, filterShape: [3, 2, 3, 4] } as never;
+      const dw = eng.runKernel("Conv2DBackpropFilter", { x: tf.tensor(x, xShape), dy }, filterAttrs) as tf.Tensor;
+      const inputAttrs = { ...attrs, inputShape: xShape } as never;
+      const dx = eng.runKernel("Conv2DBackpropInput", { dy, filter: tf.tensor(w, [3, 2, 3, 4]) }, inputAttrs) as tf.Tensor;
       return [dw, dx];
     };
     const [dwCpu, dxCpu] = await on("cpu", run);
@@ -161,7 +164,9 @@ test("wasm UnsortedSegmentSum adds duplicates, drops out-of-range ids, and makes
   const ids = [2, 0, 2, -1, 4, 9, 2];
   const run = () => [
     tf.unsortedSegmentSum(tf.tensor(xv, [7, 3, 2]), tf.tensor1d(ids, "int32"), 5),
-    tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, tf.tensor1d([1, 3, 1, 0, 3, 3], "int32")))))(tf.tensor(xv.slice(0, 12), [4, 3])),
+    tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, tf.tensor1d([1, 3, 1, 0, 3, 3], "int32")))))(
+      tf.tensor(xv.slice(0, 12), [4, 3]),
+    ),
   ];
   const cpu = await on("cpu", run);
   const wasm = await on("wasm", run);
@@ -226,7 +231,8 @@ test("a tf.layers.conv2d model trains on wasm with model.fit and with train, the
         const h = await m.fit(data.x, data.y, { epochs: 4, batchSize: 16, shuffle: false, verbose: 0 });
         curve = h.history.loss as number[];
       } else {
-        const h = await train(m, data, { epochs: 4, batchSize: 16, optimizer: "sgd", learningRate: 0.1, loss: "categoricalCrossentropy", shuffle: false, progress: false });
+        const options = { epochs: 4, batchSize: 16, learningRate: 0.1, shuffle: false, progress: false } as const;
+        const h = await train(m, data, { ...options, optimizer: "sgd", loss: "categoricalCrossentropy" });
         curve = h.loss;
       }
       assert.ok(tf.memory().numTensors <= before + 2, `${backend}/${how}: tensors leaked (${tf.memory().numTensors - before})`);

@@ -94,7 +94,10 @@ test("balanced: true gives every class the same count", () => {
 
 test("asking for more images than exist is an error that names the maximum", () => {
   assert.throws(() => loadMnist({ train: 9000, test: 2000 }), /at most 10000 exist.*train \+ test <= 10000/);
-  assert.throws(() => loadMnist({ train: 8000, test: 1000, balanced: true }), /at most 8630 exist with balanced: true \(863 per class: the rarest class is "5"\)/);
+  assert.throws(
+    () => loadMnist({ train: 8000, test: 1000, balanced: true }),
+    /at most 8630 exist with balanced: true \(863 per class: the rarest class is "5"\)/,
+  );
   assert.throws(() => loadFashionMnist({ train: 10001, test: 0 }), /at most 10000/);
   assert.throws(() => loadFashionMnist({ train: -1 }), /train must be an integer >= 0/);
   assert.throws(() => loadFashionMnist({ labels: "dense" as "sparse" }), /labels must be "oneHot" or "sparse"/);

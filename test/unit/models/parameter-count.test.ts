@@ -17,7 +17,8 @@ test("the chapter CNN: counts per layer follow k_h k_w c_in c_out + c_out and in
   m.add(tf.layers.dropout({ rate: 0.5 }));
   m.add(tf.layers.dense({ units: 10 }));
   const c = countParameters(m);
-  assert.deepEqual(c.layers.map((l) => l.trainable), [3 * 3 * 1 * 32 + 32, 0, 3 * 3 * 32 * 64 + 64, 0, 0, 5 * 5 * 64 * 128 + 128, 0, 128 * 10 + 10]);
+  const want = [3 * 3 * 1 * 32 + 32, 0, 3 * 3 * 32 * 64 + 64, 0, 0, 5 * 5 * 64 * 128 + 128, 0, 128 * 10 + 10];
+  assert.deepEqual(c.layers.map((l) => l.trainable), want);
   assert.deepEqual(c.byKind, { conv: 320 + 18496, dense: 204928 + 1290, other: 0 });
   assert.equal(c.total, m.countParams());
   m.dispose();
@@ -29,6 +30,8 @@ test("sharing in numbers: conv 3x3x32 on 28x28x1 needs 320 parameters, a dense l
   const bn = tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [4] })] });
   assert.equal(countParameters(conv).byKind.conv, 320);
   assert.equal(countParameters(dense).byKind.dense, 784 * 21632 + 21632);
-  assert.deepEqual(countParameters(bn).layers[0], { layer: bn.layers[0].name, className: "BatchNormalization", kind: "other", trainable: 8, nonTrainable: 8, outputShape: "[null,4]" });
+  const layer = bn.layers[0].name;
+  const want = { layer, className: "BatchNormalization", kind: "other", trainable: 8, nonTrainable: 8, outputShape: "[null,4]" };
+  assert.deepEqual(countParameters(bn).layers[0], want);
   [conv, dense, bn].forEach((m) => m.dispose());
 });

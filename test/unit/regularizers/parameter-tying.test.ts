@@ -61,7 +61,8 @@ test("in train's penalty option the tie pulls two layers of one model together, 
     seed(6);
     const m = threeLayers();
     const start = gap(m.layers[0], m.layers[1]);
-    const h = await train(m, { x, y }, { epochs: 30, batchSize: 16, optimizer: "sgd", learningRate: 0.05, penalty: tyingPenalty(m.layers[0], m.layers[1], alpha), progress: false });
+    const penalty = tyingPenalty(m.layers[0], m.layers[1], alpha);
+    const h = await train(m, { x, y }, { epochs: 30, batchSize: 16, optimizer: "sgd", learningRate: 0.05, penalty, progress: false });
     gaps[alpha] = gap(m.layers[0], m.layers[1]) / start;
     if (alpha > 0) assert.ok(h.metrics.penalty[0] > 0, "the penalty is logged");
     m.dispose();
@@ -74,7 +75,8 @@ test("in train's penalty option the tie pulls two layers of one model together, 
   const m = threeLayers();
   const refBefore = ref.getWeights().map((w) => w.dataSync().slice());
   const before = gap(m.layers[0], ref.layers[0]);
-  await train(m, { x, y }, { epochs: 30, batchSize: 16, optimizer: "sgd", learningRate: 0.05, penalty: tyingPenalty(m, ref, 2), progress: false });
+  const penalty = tyingPenalty(m, ref, 2);
+  await train(m, { x, y }, { epochs: 30, batchSize: 16, optimizer: "sgd", learningRate: 0.05, penalty, progress: false });
   assert.ok(gap(m.layers[0], ref.layers[0]) < 0.5 * before, "the trained model moved towards the reference");
   ref.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), refBefore[i], "the reference did not move"));
   tf.dispose([x, y]);
