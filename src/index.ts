@@ -27,5 +27,6 @@ export * from "./ensembles";
 export * from "./models";
 export * from "./charts";
 export * from "./frames";
+export * from "./augmentation";
 export * as linalg from "./linalg";
 export { interruptGuard, InterruptedError } from "./runtime/interrupt";

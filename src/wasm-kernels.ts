@@ -2,9 +2,14 @@
  * Faster wasm kernels for training, registered over tfjs-backend-wasm 4.22's
  * own when the wasm backend is loaded (measurements in BENCHMARKS.md). Each
  * wrapper computes the same values as the kernel it replaces; tested against
- * the cpu backend in test/perf-wasm-kernels.test.ts.
+ * the cpu backend in test/perf-wasm-kernels.test.ts. The gradient kernels
+ * that wasm lacks (conv nets, embeddings) live in src/backend/, tested in
+ * test/unit/backend/wasm-conv-grads.test.ts.
  */
 import * as tf from "@tensorflow/tfjs";
+import { registerConv2dGrads } from "./backend/conv2d-grads";
+import { registerSegmentSum } from "./backend/segment-sum";
+import { registerExplicitSamePadding } from "./backend/same-padding";
 
 /** Register every wrapper below (call once, after the wasm backend package is loaded). */
 export function patchWasmKernels(): void {
@@ -12,6 +17,10 @@ export function patchWasmKernels(): void {
   transposeFreeMatMul("_FusedMatMul");
   sharedIdentity();
   viewSlice();
+  // Gradient kernels that wasm 4.22 lacks or runs as scalar loops (conv nets, embeddings).
+  registerConv2dGrads();
+  registerSegmentSum();
+  registerExplicitSamePadding();
 }
 
 /**

@@ -14,3 +14,6 @@ export * from "./standardize";
 export * from "./one-hot";
 export * from "./batches";
 export * from "./related-tasks";
+export { type ImageSet, type ImagePart, type ImageSetOptions } from "./image-sets";
+export * from "./mnist";
+export * from "./fashion-mnist";

@@ -2,3 +2,4 @@
 export {};
 export * from "./mlp";
 export * from "./multitask";
+export * from "./parameter-count";

@@ -14,3 +14,4 @@ export * from "./semi-supervised";
 export * from "./batch-norm";
 export * from "./tangent-prop";
 export * from "./label-noise";
+export * from "./parameter-tying";
