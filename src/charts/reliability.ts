@@ -27,7 +27,9 @@ export interface CalibrationBin {
 }
 
 function checkInputs(confidence: number[], correct: number[], bins: number): void {
-  if (confidence.length !== correct.length) throw new Error(`calibration: ${confidence.length} confidences but ${correct.length} correctness values`);
+  if (confidence.length !== correct.length) {
+    throw new Error(`calibration: ${confidence.length} confidences but ${correct.length} correctness values`);
+  }
   if (!confidence.length) throw new Error("calibration: no predictions");
   if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`calibration: bins must be a positive integer, got ${bins}`);
   const bad = confidence.findIndex((c) => !(c >= 0 && c <= 1));
@@ -50,7 +52,13 @@ export function calibrationBins(confidence: NumericInput, correct: NumericInput,
     sumC[b] += ci;
     sumK[b] += k[i];
   });
-  return count.map((n, b) => ({ lo: b / bins, hi: (b + 1) / bins, count: n, confidence: n ? sumC[b] / n : NaN, accuracy: n ? sumK[b] / n : NaN }));
+  return count.map((n, b) => ({
+    lo: b / bins,
+    hi: (b + 1) / bins,
+    count: n,
+    confidence: n ? sumC[b] / n : NaN,
+    accuracy: n ? sumK[b] / n : NaN,
+  }));
 }
 
 /** ECE = sum_b (n_b / n) |acc(b) - conf(b)|. */
@@ -74,7 +82,10 @@ export interface ReliabilityDiagramOptions {
  *
  * @example reliabilityDiagram({ hard: { confidence, correct }, smoothed: {...} })
  */
-export function reliabilityDiagram(models: Record<string, { confidence: NumericInput; correct: NumericInput }>, options: ReliabilityDiagramOptions = {}): Chart {
+export function reliabilityDiagram(
+  models: Record<string, { confidence: NumericInput; correct: NumericInput }>,
+  options: ReliabilityDiagramOptions = {},
+): Chart {
   const names = Object.keys(models);
   if (!names.length) throw new Error("reliabilityDiagram: give at least one model, e.g. { hard: { confidence, correct } }");
   const bins = options.bins ?? 10;
@@ -89,7 +100,11 @@ export function reliabilityDiagram(models: Record<string, { confidence: NumericI
       height: options.height ?? 220,
       layer: [
         { data: { values: rows }, mark: { type: "bar", color: "#0072B2", opacity: 0.8 },
-          encoding: { x, x2: { field: "hi" }, y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: "accuracy" } } },
+          encoding: {
+            x,
+            x2: { field: "hi" },
+            y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: "accuracy" },
+          } },
         { data: { values: rows }, mark: { type: "point", color: "#D55E00", filled: true },
           encoding: { x: { field: "confidence", type: "quantitative" }, y: { field: "confidence", type: "quantitative" } } },
         { data: { values: [{ a: 0, b: 1 }] }, mark: { type: "rule", strokeDash: [4, 4], color: "#555" },

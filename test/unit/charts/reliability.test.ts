@@ -31,7 +31,10 @@ test("bad input gets a clear error", () => {
 });
 
 test("reliability diagram: one panel per model with its ECE, compiles without warnings and renders a PNG", () => {
-  const c = reliabilityDiagram({ hard: { confidence: [0.9, 0.95, 0.6], correct: [1, 0, 1] }, smooth: { confidence: [0.5, 0.8, 0.7], correct: [1, 1, 0] } });
+  const c = reliabilityDiagram({
+    hard: { confidence: [0.9, 0.95, 0.6], correct: [1, 0, 1] },
+    smooth: { confidence: [0.5, 0.8, 0.7], correct: [1, 1, 0] },
+  });
   const panels = c.spec.hconcat as Array<{ title: string }>;
   assert.equal(panels.length, 2);
   assert.match(panels[0].title, /^hard: ECE /);
