@@ -12,5 +12,6 @@ export { decisionBoundary, type DecisionBoundaryOptions, type PredictFn } from "
 export { lossContours, type LossContoursOptions, type Surface } from "./contours";
 export { ensembleBars, type EnsembleBarsOptions } from "./ensemble";
 export { imageGrid, type ImageGridOptions } from "./image-grid";
+export { reliabilityDiagram, calibrationBins, expectedCalibrationError, type CalibrationBin, type ReliabilityDiagramOptions } from "./reliability";
 export { TrainingProgress, type ProgressOptions } from "./progress";
 export type { NumericInput, MatrixInput } from "./data";
