@@ -11,7 +11,7 @@ Same architecture: conv3x3x32 relu, maxpool 2, conv3x3x64 relu, maxpool 2,
 flatten in NHWC order (as tfjs), dense 128 relu, dropout, dense 10; Adam;
 CrossEntropyLoss on logits = softmax + categorical cross-entropy.
 """
-import argparse, json, sys, time
+import argparse, json, os, re, sys, time
 
 import numpy as np
 import torch
@@ -71,11 +71,10 @@ def main():
     y = torch.tensor(spec["labels"], dtype=torch.int64)
     perms = [torch.tensor(q, dtype=torch.int64) for q in spec["perms"]]
     models = {}
-    blas = "unknown"
-    try:
-        blas = [l.strip() for l in torch.__config__.show().splitlines() if "BLAS_INFO" in l][0]
-    except IndexError:
-        pass
+    # Debian's torch is built with BLAS_INFO=generic: it uses whatever libblas.so.3 the system selects.
+    m = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+    lib = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    blas = f"BLAS {m.group(1) if m else 'unknown'} -> {os.path.basename(os.path.dirname(lib))}/{os.path.basename(lib)}"
     print(json.dumps({"ready": True, "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas}), flush=True)
     for line in sys.stdin:
         if not line.strip():
