@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=training,kernel,charts,notebooks]`
+ * `npm run bench [-- --quick] [-- --only=training,conv,kernel,charts,notebooks]`
  *
  * Every contender runs in the same process run, interleaved, so figures are
  * read as ratios; absolute times are context only. Writes
@@ -10,13 +10,14 @@ import os from "os";
 import path from "path";
 import { spawnSync } from "child_process";
 import { benchTraining } from "./training";
+import { benchConv } from "./conv";
 import { benchCharts } from "./charts";
 import { benchKernels, benchMagicsOverhead } from "./kernel";
 import { chart, save } from "../src/charts";
 import { writeFileAtomic } from "../kernel/runner/notebook";
 
 const root = path.resolve(__dirname, "..", "..");
-const SECTIONS = ["training", "kernel", "charts", "notebooks"] as const;
+const SECTIONS = ["training", "conv", "kernel", "charts", "notebooks"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Row {
@@ -40,7 +41,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Section> } {
       }
       only = new Set(names as Section[]);
     } else if (a === "--help" || a === "-h") {
-      console.log("Usage: npm run bench -- [--quick] [--only=training,kernel,charts,notebooks]");
+      console.log(`Usage: npm run bench -- [--quick] [--only=${SECTIONS.join(",")}]`);
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -66,6 +67,20 @@ async function trainingSection(quick: boolean): Promise<Row[]> {
     rows.push({ section: "training", name, value: r.msPerEpoch, unit: "ms/epoch", note: notes.join("; ") });
   }
   return rows;
+}
+
+async function convSection(quick: boolean): Promise<Row[]> {
+  // The chapter CNN on MNIST, interleaved with PyTorch (bench/conv.ts); each row says what it runs on.
+  const res = await benchConv({ quick, log: (s) => console.log(`  ${s}`) });
+  if ("skipped" in res.pytorch) console.log(`  PyTorch skipped: ${res.pytorch.skipped}; ratios to PyTorch not computed`);
+  const pt = res.rows.find((r) => r.name === "PyTorch CPU");
+  return res.rows.map((r) => ({
+    section: "conv" as const,
+    name: `chapter CNN, batch ${res.batch} [${r.name}]`,
+    value: r.msPerEpoch,
+    unit: "ms/epoch",
+    note: [pt && r !== pt ? `${(r.msPerEpoch / pt.msPerEpoch).toFixed(2)}× PyTorch (target ≤ 3)` : "reference", r.runsOn].join("; "),
+  }));
 }
 
 async function kernelSection(quick: boolean): Promise<Row[]> {
@@ -166,6 +181,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   };
   await run("training", () => trainingSection(quick));
+  await run("conv", () => convSection(quick));
   await run("kernel", () => kernelSection(quick));
   await run("charts", () => chartsSection(quick));
   await run("notebooks", () => notebooksSection());
