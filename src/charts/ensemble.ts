@@ -1,8 +1,9 @@
 /**
  * Ensemble members vs the ensemble on one metric (e.g. test accuracy of
  * each bagged model and of their averaged prediction): one bar per model,
- * the ensemble highlighted, value labels, and a dashed rule at the mean of
- * the members (what averaging is compared with).
+ * the ensemble highlighted, value labels inside the bars, and a dashed rule
+ * at the mean of the members (what averaging is compared with). Bars start at
+ * zero unless a `domain` is given.
  */
 import { Chart } from "./chart";
 import { measureText } from "./font";
@@ -57,8 +58,9 @@ export function ensembleBars(
         },
       },
       {
-        mark: { type: "text", baseline: "bottom", dy: -4, fontSize: 14 },
-        encoding: { x: { field: "name", type: "nominal", sort: order }, y: { field: "value", type: "quantitative" }, text: { field: "value", type: "quantitative", format: fmt } },
+        // Labels sit inside the bars at their base, clear of the mean rule (which runs near the bar tops).
+        mark: { type: "text", baseline: "bottom", dy: -6, fontSize: 13, color: "white", fontWeight: "bold" },
+        encoding: { x: { field: "name", type: "nominal", sort: order }, y: { datum: options.domain ? options.domain[0] : 0 }, text: { field: "value", type: "quantitative", format: fmt } },
       },
       {
         data: { values: [{ mean }] },

@@ -11,6 +11,7 @@ export { weightHistogram, heatmap, countZeros, type WeightSet, type WeightHistog
 export { decisionBoundary, type DecisionBoundaryOptions, type PredictFn } from "./boundary";
 export { lossContours, type LossContoursOptions, type Surface } from "./contours";
 export { ensembleBars, type EnsembleBarsOptions } from "./ensemble";
+export { dotPlot, type DotPlotOptions, type DotPlotRow } from "./dot-plot";
 export { imageGrid, type ImageGridOptions } from "./image-grid";
 export { reliabilityDiagram, calibrationBins, expectedCalibrationError, type CalibrationBin, type ReliabilityDiagramOptions } from "./reliability";
 export { TrainingProgress, type ProgressOptions } from "./progress";
