@@ -27,7 +27,8 @@
  */
 import fs from "fs";
 import path from "path";
-import { ExecOptions, NotebookReport, Printer, StopState, executeNotebook, fmtSeconds } from "./execute";
+import { RunUsageError, expandInputs, parseRunArgs, type RunOptions } from "./args";
+import { NotebookReport, Printer, StopState, executeNotebook, fmtSeconds } from "./execute";
 import { Notebook, NotebookError, readNotebook, writeNotebook } from "./notebook";
 
 export const USAGE = `Usage: reglab run <notebook.ipynb | directory>... [options]
@@ -56,6 +57,10 @@ Options:
                       store at most N lines of each stream output (default
                       2000: the first 4/5 and the last 1/5, with a marker
                       line saying how many were dropped; 0 = keep all)
+  --seed N            run as if every global seed the notebook sets (%seed n,
+                      seed(n)) were another one: REGLAB_SEED_VARIANT=N in the
+                      kernel makes seed(n) seed the stream "n/N"; explicit
+                      seeds of data sets and models (rng(1), {seed: 1}) stay
   --quiet             only failures and the summary
   -h, --help          this help
 
@@ -66,134 +71,6 @@ Exit status: 0 every notebook ran to its end (cell errors count only without
 --allow-errors), 1 a notebook stopped early (failing cell, kernel died or did
 not start), 2 usage error or invalid notebook, 130 interrupted (what ran is
 written).`;
-
-export class RunUsageError extends Error {}
-
-export interface RunOptions extends ExecOptions {
-  inputs: string[];
-  out?: string;
-  inplace: boolean;
-  quiet: boolean;
-  help: boolean;
-}
-
-export function parseRunArgs(argv: string[]): RunOptions {
-  const o: RunOptions = { inputs: [], inplace: false, timeoutS: 600, allowErrors: false, startupTimeoutS: 60, maxStreamLines: 2000, quiet: false, help: false };
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined) throw new RunUsageError(`${flag} needs a value`);
-    return v;
-  };
-  const seconds = (v: string, flag: string): number => {
-    const n = Number(v);
-    if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new RunUsageError(`${flag} needs a number of seconds >= 0, got "${v}"`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline: string | undefined;
-    const eq = a.startsWith("--") ? a.indexOf("=") : -1;
-    if (eq > 0) {
-      inline = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    const take = (): string => {
-      if (inline !== undefined) return inline;
-      const v = value(i, a);
-      i++;
-      return v;
-    };
-    switch (a) {
-      case "-h":
-      case "--help":
-        o.help = true;
-        break;
-      case "--out":
-        o.out = take();
-        break;
-      case "--inplace":
-        o.inplace = true;
-        break;
-      case "--timeout":
-        o.timeoutS = seconds(take(), a);
-        break;
-      case "--startup-timeout":
-        o.startupTimeoutS = seconds(take(), a);
-        break;
-      case "--allow-errors":
-        o.allowErrors = true;
-        break;
-      case "--max-stream-lines": {
-        const v = take();
-        const n = Number(v);
-        if (v.trim() === "" || !Number.isInteger(n) || n < 0) throw new RunUsageError(`--max-stream-lines needs a whole number >= 0, got "${v}"`);
-        o.maxStreamLines = n;
-        break;
-      }
-      case "--quiet":
-      case "-q":
-        o.quiet = true;
-        break;
-      case "--kernel-argv": {
-        const v = take();
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(v);
-        } catch {
-          throw new RunUsageError(`--kernel-argv needs a JSON list of strings, got ${v}`);
-        }
-        if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((x) => typeof x === "string")) {
-          throw new RunUsageError(`--kernel-argv needs a non-empty JSON list of strings, got ${v}`);
-        }
-        if (!parsed.some((x: string) => x.includes("{connection_file}"))) {
-          throw new RunUsageError("--kernel-argv must contain {connection_file} where the connection file's path goes");
-        }
-        o.kernelArgv = parsed as string[];
-        break;
-      }
-      default:
-        if (a.startsWith("-") && a !== "-") throw new RunUsageError(`unknown option ${a}`);
-        o.inputs.push(argv[i]);
-    }
-  }
-  if (o.help) return o;
-  if (o.out !== undefined && o.inplace) throw new RunUsageError("use either --out DIR or --inplace, not both");
-  if (o.inputs.length === 0) throw new RunUsageError("no notebooks given");
-  return o;
-}
-
-/** Files and directories → notebook paths, in order, without duplicates. */
-export function expandInputs(inputs: string[]): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const add = (f: string) => {
-    const r = path.resolve(f);
-    if (!seen.has(r)) {
-      seen.add(r);
-      out.push(f);
-    }
-  };
-  for (const input of inputs) {
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(input);
-    } catch {
-      // reported as a missing notebook by readNotebook
-    }
-    if (st?.isDirectory()) {
-      const names = fs
-        .readdirSync(input)
-        .filter((n) => n.endsWith(".ipynb") && !n.endsWith(".out.ipynb") && !n.startsWith("."))
-        .filter((n) => fs.statSync(path.join(input, n)).isFile())
-        .sort();
-      if (names.length === 0) throw new RunUsageError(`${input}: no notebooks (*.ipynb) in this directory`);
-      for (const n of names) add(path.join(input, n));
-    } else {
-      add(input);
-    }
-  }
-  return out;
-}
 
 export function outputPath(input: string, o: Pick<RunOptions, "out" | "inplace">): string {
   if (o.inplace) return input;
