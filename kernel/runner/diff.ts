@@ -24,8 +24,8 @@ function align(a: string[], b: string[]): Op[] {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) ops.push({ kind: " ", line: a[i++] }), j++;
-    else if (j < m && (i === n || lcs[i * w + j + 1] >= lcs[(i + 1) * w + j])) ops.push({ kind: "+", line: b[j++] });
-    else ops.push({ kind: "-", line: a[i++] });
+    else if (i < n && (j === m || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) ops.push({ kind: "-", line: a[i++] });
+    else ops.push({ kind: "+", line: b[j++] });
   }
   return ops;
 }
