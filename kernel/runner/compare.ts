@@ -31,11 +31,14 @@ export const PIXEL_TOLERANCE = { channel: 16, maxFraction: 0.005 } as const;
 const SPEC_MIME = /^application\/vnd\.vega(lite)?\.v\d+\+json$/;
 const JSON_MIME = /(^application\/json$)|\+json$/;
 
-/** JSON with sorted keys; objects and arrays that fit in `width` characters stay on one line. */
+/**
+ * JSON with sorted keys; objects and arrays that fit in `width` characters
+ * stay on one line, except arrays of objects (data rows): one row per line.
+ */
 export function canonicalJson(v: unknown, indent = "", width = 100): string[] {
   const flat = JSON.stringify(sortKeys(v));
   if (flat === undefined) return [`${indent}undefined`];
-  if (flat.length + indent.length <= width || v === null || typeof v !== "object") return [indent + flat];
+  if ((flat.length + indent.length <= width && !hasRows(v)) || v === null || typeof v !== "object") return [indent + flat];
   const inner = indent + "  ";
   const lines: string[] = [];
   if (Array.isArray(v)) {
@@ -58,6 +61,13 @@ export function canonicalJson(v: unknown, indent = "", width = 100): string[] {
   });
   lines.push(indent + "}");
   return lines;
+}
+
+/** Holds an array of several objects somewhere (data rows, shown one per line). */
+function hasRows(v: unknown): boolean {
+  if (v === null || typeof v !== "object") return false;
+  if (Array.isArray(v)) return (v.length > 1 && v.some((x) => x !== null && typeof x === "object")) || v.some(hasRows);
+  return Object.values(v).some(hasRows);
 }
 
 function sortKeys(v: unknown): unknown {
