@@ -5,6 +5,9 @@
 import fs from "fs";
 import path from "path";
 import { describe, install, uninstall, packageRoot, type InstallOptions } from "./kernelspec";
+import { checkCommand } from "./runner/check";
+import { convertCommand } from "./runner/convert";
+import { runCommand } from "./runner/run";
 
 const USAGE: Record<string, string> = {
   install: `Usage: reglab install [--user | --prefix DIR | --sys-prefix] [--name NAME] [--display-name TEXT]
@@ -28,6 +31,12 @@ Other arguments (Jupyter passes a front end's extra arguments on) are ignored wi
   run: `Usage: reglab run [args...]
 
 Execute notebooks headlessly (see \`reglab run --help\`).`,
+  check: `Usage: reglab check [args...]
+
+Re-run notebooks and compare with their committed outputs; --seeds for seed robustness (see \`reglab check --help\`).`,
+  convert: `Usage: reglab convert [args...]
+
+Notebook <-> TypeScript percent-format text twin (see \`reglab convert --help\`).`,
 };
 
 const SUMMARY = `Usage: reglab <command> [options]
@@ -37,7 +46,9 @@ Commands:
   uninstall    remove the Jupyter kernelspec
   kernelspec   print the kernelspec and where it would be installed
   kernel       start the kernel (used by Jupyter): --connection-file FILE
-  run          execute notebooks headlessly
+  run          execute notebooks headlessly (--seed N: another global seed)
+  check        re-run notebooks, compare with the committed outputs (--update, --seeds)
+  convert      notebook <-> TypeScript text twin (jupytext percent format)
   help [cmd]   show help for a command
 
 Options:
@@ -168,21 +179,12 @@ async function dispatch(argv: string[]): Promise<number> {
       await startKernel(file);
       return -1; // keep running
     }
-    case "run": {
-      let mod: { runCommand?: (argv: string[]) => Promise<number> };
-      try {
-        mod = require("./runner/run") as typeof mod;
-      } catch (e) {
-        const msg = (e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" ? "the runner (kernel/runner/run.ts) is not built or not written yet" : String(e);
-        process.stderr.write(`reglab run: ${msg}\n`);
-        return 1;
-      }
-      if (typeof mod.runCommand !== "function") {
-        process.stderr.write("reglab run: kernel/runner/run has no runCommand()\n");
-        return 1;
-      }
-      return await mod.runCommand(rest);
-    }
+    case "run":
+      return await runCommand(rest);
+    case "check":
+      return await checkCommand(rest);
+    case "convert":
+      return await convertCommand(rest);
     default:
       throw new UsageError(`unknown command: ${cmd}`);
   }

@@ -28,19 +28,23 @@ export const tfMagics: Magic[] = [
     kind: "line",
     name: "seed",
     usage: SEED_USAGE,
-    help: "Without an argument, print the global seed. With an integer n, call seed(n): Math.random (and so tfjs's initializers, dropout and shuffling) becomes a seeded PRNG.",
+    help:
+      "Without an argument, print the global seed. With an integer n, call seed(n): Math.random (and so tfjs's initializers, " +
+      'dropout and shuffling) becomes a seeded PRNG. REGLAB_SEED_VARIANT=v (reglab run --seed v) turns every seed n into the variant "n/v".',
     async run(args, ctx) {
       const words = splitArgs(args);
       const s = seedModule();
+      const variant = s.seedVariant();
+      const note = variant === null ? "" : ` (seed variant ${variant} from ${s.SEED_VARIANT_ENV})`;
       if (words.length === 0) {
         const cur = s.getSeed();
-        ctx.io.stdout(cur === null ? "Seed: not set (Math.random is not seeded)\n" : `Seed: ${cur}\n`);
+        ctx.io.stdout(cur === null ? "Seed: not set (Math.random is not seeded)\n" : `Seed: ${cur}${note}\n`);
         return;
       }
       const n = Number(words[0]);
       if (words.length > 1 || !Number.isInteger(n)) throw new UsageError(`the seed must be an integer, got "${args}".\nUsage: ${SEED_USAGE}`);
       s.seed(n);
-      ctx.io.stdout(`Seed set to ${n}\n`);
+      ctx.io.stdout(`Seed set to ${n}${note}\n`);
     },
   },
   {

@@ -26,6 +26,7 @@ import path from "path";
 import * as zmq from "zeromq";
 import { DisplayRegistry, NbOutput, OutputCollector, finalizeOutputs } from "../runner/outputs";
 import { ConnectionInfo, Message, Signer, WireError, decode, encode, newHeader } from "./wire";
+import { withTimeout } from "./with-timeout";
 
 export type ClientChannel = "shell" | "control" | "stdin";
 
@@ -340,10 +341,7 @@ export class KernelClient {
         const { id, reply } = this.requestWithId("kernel_info_request", {}, "shell");
         ids.add(id);
         const step = Math.min(left, replied ? 500 : 1000);
-        const got = await Promise.race([
-          reply.then(() => true),
-          new Promise<boolean>((r) => setTimeout(() => r(false), step)),
-        ]).catch((e: unknown) => {
+        const got = await withTimeout(reply.then(() => true), step, () => false).catch((e: unknown) => {
           if (e instanceof KernelDiedError) throw this.diedError(`the kernel (${argv.join(" ")})`);
           throw e;
         });
@@ -456,22 +454,10 @@ export class KernelClient {
   ): Promise<Message> {
     const { id, reply } = this.requestWithId(msgType, content, opts.channel ?? "shell");
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        reply,
-        new Promise<never>((_, reject) => {
-          if (timeoutMs > 0) {
-            timer = setTimeout(() => {
-              this.pending.delete(id);
-              reject(new TimeoutError(`no reply to ${msgType} within ${timeoutMs / 1000} s`));
-            }, timeoutMs);
-          }
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withTimeout(reply, timeoutMs, (): never => {
+      this.pending.delete(id);
+      throw new TimeoutError(`no reply to ${msgType} within ${timeoutMs / 1000} s`);
+    });
   }
 
   /** Run code; resolves when both the execute_reply and the iopub idle status have arrived. */
@@ -520,36 +506,18 @@ export class KernelClient {
     const timeoutMs = opts.timeoutMs ?? 0;
     const signal = opts.signal;
     if (!(timeoutMs > 0) && !signal) return done;
-    return new Promise<ExecuteResult>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const onAbort = () => {
-        finish();
-        done.catch(() => undefined); // the caller gets it through `settled`
-        reject(new ExecuteAbortedError("stopped waiting for the cell", collector.outputs, done));
-      };
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => {
-          finish();
-          done.catch(() => undefined);
-          reject(new TimeoutError(`the cell did not finish within ${timeoutMs / 1000} s`, collector.outputs, done));
-        }, timeoutMs);
-      }
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort);
-      done.then(
-        (v) => {
-          finish();
-          resolve(v);
-        },
-        (e: unknown) => {
-          finish();
-          reject(e);
-        },
-      );
+    // Stopping to wait (timeout, abort) leaves the execution running; the caller gets it as `settled`.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new ExecuteAbortedError("stopped waiting for the cell", collector.outputs, done));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort);
+    });
+    const waited = signal ? Promise.race([done, aborted]) : done;
+    return withTimeout(waited, timeoutMs, (): never => {
+      throw new TimeoutError(`the cell did not finish within ${timeoutMs / 1000} s`, collector.outputs, done);
+    }).finally(() => {
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
     });
   }
 
@@ -570,10 +538,7 @@ export class KernelClient {
     const hb = this.sockets.hb;
     try {
       await hb.send(Buffer.from("ping"));
-      const got = await Promise.race([
-        hb.receive().then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs)),
-      ]);
+      const got = await withTimeout(hb.receive().then(() => true), timeoutMs, () => false);
       // A REQ socket that missed its reply is stuck; the client then stops using the heartbeat.
       if (got) this.hbBusy = false;
       return got;
@@ -595,10 +560,7 @@ export class KernelClient {
       } catch {
         // no reply: the kill below takes care of it
       }
-      const exited = await Promise.race([
-        this.exited.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), grace)),
-      ]);
+      const exited = await withTimeout(this.exited.then(() => true), grace, () => false);
       if (!exited) this.kill();
     }
     return this.exited;

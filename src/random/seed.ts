@@ -12,6 +12,15 @@
  * Our own generators (data sets, bootstrap samples) take an explicit `Rng`;
  * `rng()` without a seed derives one from the global stream so that it is
  * reproducible after `seed(n)` too.
+ *
+ * Seed variants (`reglab run --seed v`, `reglab check --seeds a,b`): with the
+ * environment variable REGLAB_SEED_VARIANT=v (an integer) in the kernel,
+ * `seed(n)` seeds the global stream with alea("n/v") instead of alea("n").
+ * Equal seeds stay equal and different ones different, so a notebook runs
+ * as if every global seed it sets were another one, while explicit seeds
+ * (`rng(1)`, `twoMoons({ seed: 1 })`, `mlp({ seed: 5 })`) are left alone:
+ * data sets stay the same, the luck of initialisation, shuffling and
+ * dropout changes. `getSeed()` still reports n.
  */
 import seedrandom from "seedrandom";
 
@@ -79,9 +88,22 @@ export function seed(n: number): number {
   if (typeof n !== "number" || !Number.isFinite(n) || !Number.isInteger(n)) {
     throw new TypeError(`seed(n) needs an integer, got ${String(n)}`);
   }
-  const global = new AleaRng(n);
+  const variant = seedVariant();
+  const global = new AleaRng(variant === null ? n : `${n}/${variant}`);
   Math.random = () => global.next();
   currentSeed = n;
+  return n;
+}
+
+/** The environment variable that selects a seed variant (see the header). */
+export const SEED_VARIANT_ENV = "REGLAB_SEED_VARIANT";
+
+/** The seed variant from REGLAB_SEED_VARIANT, or null when it is unset or empty. */
+export function seedVariant(): number | null {
+  const v = process.env[SEED_VARIANT_ENV];
+  if (v === undefined || v.trim() === "") return null;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new TypeError(`${SEED_VARIANT_ENV} must be an integer, got "${v}"`);
   return n;
 }
 
