@@ -25,7 +25,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { CHROMIUM, ROOT, artifactsDir, freePort, jupyterEnv, makeNotebook, readNotebook, start, type JupyterEnv, type Started } from "../frontends/jupyter";
+import { CHROMIUM, ROOT, artifactsDir, freePort, jupyterEnv, makeNotebook, readNotebook, start, type JupyterEnv, type Started } from "../support/frontends";
 import type { Browser, Page } from "playwright-core";
 
 const MINUTE = 60_000;
