@@ -9,7 +9,7 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import { spawnSync } from "child_process";
-import { benchTraining } from "./training";
+import { benchTraining, bestTorch, comparatorLines } from "./training";
 import { benchCharts } from "./charts";
 import { benchKernels, benchMagicsOverhead } from "./kernel";
 import { chart, save } from "../src/charts";
@@ -51,19 +51,31 @@ async function trainingSection(quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
   // PyTorch runs as a worker interleaved epoch by epoch with the tfjs contenders (bench/training.ts).
   const res = await benchTraining({ quick, log: (s) => console.log(`  ${s}`) });
+  for (const l of comparatorLines(res)) console.log(`  ${l}`);
   const pt = res.pytorch;
-  if ("skipped" in pt) console.log(`  PyTorch skipped: ${pt.skipped}; ratios to PyTorch not computed`);
-  const ptName = "skipped" in pt ? "" : `PyTorch ${pt.version} CPU, ${pt.threads} thread(s)`;
+  // No ratio to a PyTorch on the reference BLAS: it would flatter reglab ~10×.
+  const healthy = !("skipped" in pt) && !pt.unhealthy;
   for (const r of res.rows) {
-    const same = (c: string) => res.rows.find((o) => o.backend === r.backend && o.batch === r.batch && o.contender === c);
-    const torch = same("pytorch");
-    const fit = same("fit");
+    const torch = bestTorch(res.rows, r.backend, r.batch);
+    const fit = res.rows.find((o) => o.backend === r.backend && o.batch === r.batch && o.contender === "fit");
     const notes: string[] = [];
-    if (r.contender === "pytorch") notes.push(`reference (${ptName}), run alongside ${r.backend}`);
-    else if (torch) notes.push(`${(r.msPerEpoch / torch.msPerEpoch).toFixed(2)}× PyTorch`);
-    if (r.contender === "train" && fit) notes.push(`${(r.msPerEpoch / fit.msPerEpoch).toFixed(2)}× model.fit (target ≤ 1.0)`);
+    const peak = res.peaks[r.backend];
+    if (r.contender === "pytorch") {
+      notes.push(`${r === torch ? "PyTorch's best: reference" : "not its best"}; ${r.gflops.toFixed(1)} GFLOP/s, run alongside ${r.backend}`);
+    } else {
+      if (torch && healthy) notes.push(`${(r.msPerEpoch / torch.msPerEpoch).toFixed(2)}× PyTorch${r.contender === "train" ? " (target ≤ 1.5)" : ""}`);
+      else if (torch && !("skipped" in pt)) notes.push(`no ratio: ${pt.unhealthy}`);
+      if (r.contender === "train" && fit) notes.push(`${(r.msPerEpoch / fit.msPerEpoch).toFixed(2)}× model.fit (target ≤ 1.0)`);
+      if (peak) notes.push(`${r.gflops.toFixed(1)} GFLOP/s = ${((100 * r.gflops) / peak.gflops).toFixed(0)}% of ${r.backend}'s matmul peak`);
+    }
     const name = r.contender === "pytorch" ? `${r.name} [with ${r.backend}]` : `${r.name} [${r.backend}]`;
     rows.push({ section: "training", name, value: r.msPerEpoch, unit: "ms/epoch", note: notes.join("; ") });
+  }
+  for (const [b, p] of Object.entries(res.peaks)) {
+    rows.push({ section: "training", name: `tfjs ${b}: 1024² matmul`, value: p.gflops, unit: "GFLOP/s", note: p.library });
+  }
+  if (!("skipped" in pt)) {
+    for (const t of pt.threads) rows.push({ section: "training", name: `PyTorch ${t} thr: 1024² matmul`, value: pt.matmul[t], unit: "GFLOP/s", note: pt.blas.name });
   }
   return rows;
 }
@@ -127,7 +139,7 @@ function printTable(rows: Row[]): void {
 }
 
 function ratioChart(rows: Row[]) {
-  const training = rows.filter((r) => r.section === "training" && /× PyTorch/.test(r.note));
+  const training = rows.filter((r) => r.section === "training" && /^[\d.]+× PyTorch/.test(r.note));
   // Short labels ("wasm · train, b64") so the backend is not cut off; log scale because cpu is ~10x wasm.
   const label = (name: string) => {
     const m = /^(.*), batch (\d+) \[(.*)\]$/.exec(name);
@@ -174,7 +186,7 @@ export async function main(argv: string[]): Promise<void> {
   const outJson = path.join(root, "bench", "results.json");
   writeFileAtomic(outJson, JSON.stringify({ started, quick, machine, rows }, null, 1) + "\n");
   console.log(`\nwrote ${path.relative(root, outJson)}`);
-  if (rows.some((r) => /× PyTorch/.test(r.note))) {
+  if (rows.some((r) => r.section === "training" && /^[\d.]+× PyTorch/.test(r.note))) {
     const png = path.join(root, "bench", "results.png");
     save(ratioChart(rows), png);
     console.log(`wrote ${path.relative(root, png)}`);

@@ -23,11 +23,6 @@
  *
  * Run: node dist/bench/training.js [--quick] [--backends=wasm,cpu]
  */
-import fs from "fs";
-import os from "os";
-import path from "path";
-import readline from "readline";
-import { spawn, type ChildProcessWithoutNullStreams } from "child_process";
 import * as tf from "@tensorflow/tfjs";
 import { seed, rng } from "../src/random/seed";
 import { useBackend, availableBackends, type BackendName } from "../src/backend";
@@ -36,12 +31,16 @@ import { mlp } from "../src/models/mlp";
 import { train } from "../src/training/train";
 import { l2 } from "../src/regularizers/norm-penalties";
 import { median } from "./stats";
+import { TorchWorker, matmulAsConfigured, unhealthy, type BlasInfo } from "./torch-worker";
+import { matmulPeak, mlpEpochFlops, type MatmulPeak } from "./peaks";
 
 export type Contender = "fit" | "train" | "pytorch";
 
 export interface BenchRow {
   name: string;
   contender: Contender;
+  /** PyTorch rows: intra-op and BLAS threads. */
+  threads?: number;
   /** tfjs backend of this block (PyTorch rows: the block it ran alongside). */
   backend: string;
   batch: number;
@@ -49,24 +48,46 @@ export interface BenchRow {
   samples: number[];
   /** Mean training data loss of the last epoch (sanity: all contenders learn alike). */
   lastLoss: number;
+  /** Matmul GFLOP/s this epoch achieved (mlpEpochFlops / median time). */
+  gflops: number;
+}
+
+export interface PyTorchInfo {
+  version: string;
+  threads: number[];
+  blas: BlasInfo;
+  /** Why ratios to PyTorch are not printed (reference BLAS), or null. */
+  unhealthy: string | null;
+  /** 1024² matmul GFLOP/s per thread count, measured in the worker as it trains. */
+  matmul: Record<number, number>;
+  /** Variables removed from the worker's environment (values as set), and the 1-thread matmul with them kept. */
+  unset: Record<string, string>;
+  matmulAsConfigured: number | string | null;
 }
 
 export interface TrainingBench {
   rows: BenchRow[];
   repeats: number;
-  /** PyTorch version and threads, or why it was skipped. */
-  pytorch: { version: string; threads: number } | { skipped: string };
+  /** PyTorch version, threads and BLAS, or why it was skipped. */
+  pytorch: PyTorchInfo | { skipped: string };
+  /** Each tfjs backend's kernel library and 1024² matmul GFLOP/s, measured in its block. */
+  peaks: Record<string, MatmulPeak>;
+  /** Matmul FLOPs of one epoch. */
+  epochFlops: number;
 }
+
+/** PyTorch is timed at each of these thread counts (intra-op and OpenBLAS alike); ratios are to its best. */
+export const TORCH_THREADS = [1, 2];
 
 const ALPHA = 1e-4;
 const LR = 1e-3;
 const SIZES = [64, 256, 256, 10];
 const DROPOUT = 0.5;
-const PYTHON = "/usr/bin/python3";
-const root = path.resolve(__dirname, "..", "..");
 
-export function contenderName(c: Contender, batch: number): string {
-  return c === "fit" ? `tfjs model.fit, batch ${batch}` : c === "train" ? `reglab train, batch ${batch}` : `PyTorch CPU, batch ${batch}`;
+export function contenderName(c: Contender, batch: number, threads?: number): string {
+  if (c === "fit") return `tfjs model.fit, batch ${batch}`;
+  if (c === "train") return `reglab train, batch ${batch}`;
+  return `PyTorch CPU, batch ${batch}, ${threads} thr`;
 }
 
 function chapterModel(forFit: boolean): tf.Sequential {
@@ -94,47 +115,6 @@ function permutations(n: number, count: number): Int32Array[] {
   });
 }
 
-/** The PyTorch worker (bench/torch_mlp.py --spec), driven one epoch at a time. */
-class TorchWorker {
-  private constructor(
-    private readonly proc: ChildProcessWithoutNullStreams,
-    private readonly lines: AsyncIterator<string>,
-    private readonly specPath: string,
-    readonly version: string,
-    readonly threads: number,
-  ) {}
-
-  static async start(spec: object): Promise<TorchWorker | string> {
-    if (!fs.existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-torch)`;
-    const specPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "reglab-bench-")), "spec.json");
-    fs.writeFileSync(specPath, JSON.stringify(spec));
-    const proc = spawn(PYTHON, [path.join(root, "bench", "torch_mlp.py"), "--spec", specPath], { stdio: ["pipe", "pipe", "pipe"] });
-    let stderr = "";
-    proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const lines = readline.createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
-    const first = await lines.next();
-    if (first.done) {
-      fs.rmSync(path.dirname(specPath), { recursive: true, force: true });
-      const why = /No module named '?torch/.test(stderr) ? "PyTorch is not installed (apt-get install python3-torch)" : `the PyTorch worker failed: ${stderr.trim().split("\n").pop()}`;
-      return why;
-    }
-    const hello = JSON.parse(first.value) as { torch: string; threads: number };
-    return new TorchWorker(proc, lines, specPath, hello.torch, hello.threads);
-  }
-
-  async epoch(key: string, batch: number, perm: number): Promise<{ ms: number; loss: number }> {
-    this.proc.stdin.write(JSON.stringify({ key, batch, perm }) + "\n");
-    const line = await this.lines.next();
-    if (line.done) throw new Error("the PyTorch worker exited in mid-benchmark");
-    return JSON.parse(line.value) as { ms: number; loss: number };
-  }
-
-  close(): void {
-    this.proc.stdin.end(JSON.stringify({ quit: true }) + "\n");
-    fs.rmSync(path.dirname(this.specPath), { recursive: true, force: true });
-  }
-}
-
 function torchSpec(digits: { x: tf.Tensor2D; labels: Int32Array; n: number }, perms: Int32Array[]): object {
   const model = chapterModel(false);
   const dense = model.layers.filter((l) => l.getClassName() === "Dense");
@@ -156,6 +136,18 @@ function torchSpec(digits: { x: tf.Tensor2D; labels: Int32Array; n: number }, pe
   };
 }
 
+interface Runner {
+  contender: Contender;
+  threads?: number;
+  run: (k: number) => Promise<{ ms: number; loss: number }>;
+}
+
+/** PyTorch's fastest row in the same backend block and batch size (its best thread count). */
+export function bestTorch(rows: BenchRow[], backend: string, batch: number): BenchRow | undefined {
+  const pts = rows.filter((o) => o.backend === backend && o.batch === batch && o.contender === "pytorch");
+  return pts.reduce<BenchRow | undefined>((best, o) => (!best || o.msPerEpoch < best.msPerEpoch ? o : best), undefined);
+}
+
 export async function benchTraining(opts: { quick?: boolean; backends?: string[]; log?: (s: string) => void } = {}): Promise<TrainingBench> {
   const log = opts.log ?? (() => {});
   const backends = opts.backends ?? (opts.quick ? ["wasm"] : availableBackends().filter((b) => b !== "cpu").concat("cpu"));
@@ -163,6 +155,7 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
   await useBackend(backends[0] as BackendName, { quiet: true });
   const first = loadDigits({ scale: true, oneHot: true });
   const n = first.n;
+  const epochFlops = mlpEpochFlops(n, SIZES);
   const perms = permutations(n, repeats + 1);
   const torchOrWhy = await TorchWorker.start(torchSpec(first, perms));
   first.x.dispose();
@@ -170,57 +163,69 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
   const torch = typeof torchOrWhy === "string" ? null : torchOrWhy;
   if (!torch) log(`PyTorch skipped: ${torchOrWhy as string}`);
   const rows: BenchRow[] = [];
+  const peaks: Record<string, MatmulPeak> = {};
+  const torchMatmul: Record<number, number[]> = {};
   try {
     for (const backend of backends) {
       await useBackend(backend as BackendName, { quiet: true });
       const digits = loadDigits({ scale: true, oneHot: true });
       const permTensors = perms.map((p) => tf.tensor1d(p, "int32"));
+      // Peaks in the same minutes as the epochs, interleaved: tfjs, then PyTorch at each thread count.
+      peaks[backend] = matmulPeak();
+      if (torch) for (const t of TORCH_THREADS) (torchMatmul[t] ??= []).push(await torch.matmulGflops(t));
+      log(`${backend}: 1024² matmul ${peaks[backend].gflops.toFixed(1)} GFLOP/s (${peaks[backend].library})`);
       for (const batchSize of [64, 256]) {
         const fitModel = chapterModel(true);
         fitModel.compile({ optimizer: tf.train.adam(LR), loss: "categoricalCrossentropy" });
         const ourModel = chapterModel(false);
         const ourOpt = tf.train.adam(LR);
         const key = `${backend}/${batchSize}`;
-        const runners: Record<Contender, ((k: number) => Promise<{ ms: number; loss: number }>) | null> = {
-          fit: async (k) => {
-            const t0 = performance.now();
-            const xs = tf.gather(digits.x, permTensors[k]);
-            const ys = tf.gather(digits.y, permTensors[k]);
-            const h = await fitModel.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
-            xs.dispose();
-            ys.dispose();
-            // fit's loss includes the L2 term; fine for a sanity column.
-            return { ms: performance.now() - t0, loss: h.history.loss[0] as number };
+        const runners: Runner[] = [
+          {
+            contender: "fit",
+            run: async (k) => {
+              const t0 = performance.now();
+              const xs = tf.gather(digits.x, permTensors[k]);
+              const ys = tf.gather(digits.y, permTensors[k]);
+              const h = await fitModel.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
+              xs.dispose();
+              ys.dispose();
+              // fit's loss includes the L2 term; fine for a sanity column.
+              return { ms: performance.now() - t0, loss: h.history.loss[0] as number };
+            },
           },
-          train: async (k) => {
-            const t0 = performance.now();
-            const xs = tf.gather(digits.x, permTensors[k]);
-            const ys = tf.gather(digits.y, permTensors[k]);
-            const h = await train(ourModel, { x: xs, y: ys }, { epochs: 1, batchSize, shuffle: false, optimizer: ourOpt, loss: "categoricalCrossentropy", penalty: l2(ALPHA), progress: false });
-            xs.dispose();
-            ys.dispose();
-            return { ms: performance.now() - t0, loss: h.loss[0] };
+          {
+            contender: "train",
+            run: async (k) => {
+              const t0 = performance.now();
+              const xs = tf.gather(digits.x, permTensors[k]);
+              const ys = tf.gather(digits.y, permTensors[k]);
+              const h = await train(ourModel, { x: xs, y: ys }, { epochs: 1, batchSize, shuffle: false, optimizer: ourOpt, loss: "categoricalCrossentropy", penalty: l2(ALPHA), progress: false });
+              xs.dispose();
+              ys.dispose();
+              return { ms: performance.now() - t0, loss: h.loss[0] };
+            },
           },
-          pytorch: torch ? (k) => torch.epoch(key, batchSize, k) : null,
-        };
-        const order = (Object.keys(runners) as Contender[]).filter((c) => runners[c]);
-        const samples = new Map<Contender, number[]>(order.map((c) => [c, []]));
-        const losses = new Map<Contender, number>();
-        for (const c of order) await runners[c]!(0); // warm-up
+          ...(torch ? TORCH_THREADS.map((t): Runner => ({ contender: "pytorch", threads: t, run: (k) => torch.epoch(key, batchSize, k, t) })) : []),
+        ];
+        const samples = runners.map((): number[] => []);
+        const losses = runners.map(() => NaN);
+        for (const r of runners) await r.run(0); // warm-up
         for (let r = 0; r < repeats; r++) {
           // Rotate who goes first so drift (GC, other processes) hits all alike.
-          for (let i = 0; i < order.length; i++) {
-            const c = order[(i + r) % order.length];
-            const res = await runners[c]!(r + 1);
-            samples.get(c)!.push(res.ms);
-            losses.set(c, res.loss);
+          for (let i = 0; i < runners.length; i++) {
+            const j = (i + r) % runners.length;
+            const res = await runners[j].run(r + 1);
+            samples[j].push(res.ms);
+            losses[j] = res.loss;
           }
         }
-        for (const c of order) {
-          const s = samples.get(c)!;
-          rows.push({ name: contenderName(c, batchSize), contender: c, backend, batch: batchSize, msPerEpoch: median(s), samples: s, lastLoss: losses.get(c)! });
-          log(`${backend} ${contenderName(c, batchSize)}: ${median(s).toFixed(1)} ms/epoch`);
-        }
+        runners.forEach((c, j) => {
+          const ms = median(samples[j]);
+          const name = contenderName(c.contender, batchSize, c.threads);
+          rows.push({ name, contender: c.contender, threads: c.threads, backend, batch: batchSize, msPerEpoch: ms, samples: samples[j], lastLoss: losses[j], gflops: epochFlops / (ms * 1e6) });
+          log(`${backend} ${name}: ${ms.toFixed(1)} ms/epoch`);
+        });
         fitModel.dispose();
         ourModel.dispose();
         ourOpt.dispose();
@@ -232,7 +237,35 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
   } finally {
     torch?.close();
   }
-  return { rows, repeats, pytorch: torch ? { version: torch.version, threads: torch.threads } : { skipped: torchOrWhy as string } };
+  let pytorch: TrainingBench["pytorch"] = { skipped: torchOrWhy as string };
+  if (torch) {
+    const matmul: Record<number, number> = {};
+    for (const t of TORCH_THREADS) matmul[t] = median(torchMatmul[t]);
+    const unset = torch.unset;
+    pytorch = { version: torch.version, threads: TORCH_THREADS, blas: torch.blas, unhealthy: unhealthy(torch.blas), matmul, unset, matmulAsConfigured: Object.keys(unset).length ? matmulAsConfigured() : null };
+  }
+  return { rows, repeats, pytorch, peaks, epochFlops };
+}
+
+/** Lines describing each contender's kernel library and matmul rate (printed by `npm run bench` and the section alone). */
+export function comparatorLines(res: TrainingBench): string[] {
+  const out: string[] = [];
+  for (const [b, p] of Object.entries(res.peaks)) out.push(`tfjs ${b}: ${p.library}; 1024² matmul ${p.gflops.toFixed(1)} GFLOP/s`);
+  const pt = res.pytorch;
+  if ("skipped" in pt) {
+    out.push(`PyTorch skipped: ${pt.skipped}; ratios to PyTorch not computed`);
+    return out;
+  }
+  const mm = pt.threads.map((t) => `${pt.matmul[t].toFixed(1)} GFLOP/s at ${t} thread(s)`).join(", ");
+  out.push(`PyTorch ${pt.version} CPU: BLAS ${pt.blas.name} [${pt.blas.libraries.join(", ")}; torch BLAS_INFO=${pt.blas.torchBlasInfo}; ` +
+    `libblas.so.3 alternative ${pt.blas.alternative ?? "none"}]; 1024² matmul ${mm}`);
+  for (const [k, v] of Object.entries(pt.unset)) {
+    const asSet = pt.matmulAsConfigured;
+    out.push(`  ${k}=${v} is set here; unset for the PyTorch worker only (it forces OpenBLAS's ${v} kernels; ` +
+      `with it kept, 1 thread: ${typeof asSet === "number" ? `${asSet.toFixed(1)} GFLOP/s` : asSet})`);
+  }
+  if (pt.unhealthy) out.push(`  NO RATIOS TO PYTORCH: ${pt.unhealthy}`);
+  return out;
 }
 
 if (require.main === module) {
@@ -241,12 +274,14 @@ if (require.main === module) {
   const b = args.find((a) => a.startsWith("--backends="));
   benchTraining({ quick, backends: b ? b.slice("--backends=".length).split(",") : undefined, log: (s) => console.error(s) })
     .then((res) => {
-      const p = res.pytorch;
-      console.log("skipped" in p ? `PyTorch skipped: ${p.skipped}` : `PyTorch ${p.version}, ${p.threads} thread(s)`);
+      for (const l of comparatorLines(res)) console.log(l);
+      const healthy = !("skipped" in res.pytorch) && !res.pytorch.unhealthy;
       for (const r of res.rows) {
-        const pt = res.rows.find((o) => o.backend === r.backend && o.batch === r.batch && o.contender === "pytorch");
-        const ratio = pt && r !== pt ? `${(r.msPerEpoch / pt.msPerEpoch).toFixed(2)}× PyTorch` : "";
-        console.log(`${r.backend.padEnd(10)} ${r.name.padEnd(28)} ${r.msPerEpoch.toFixed(1).padStart(8)} ms/epoch  loss ${r.lastLoss.toFixed(3)}  ${ratio}`);
+        const pt = bestTorch(res.rows, r.backend, r.batch);
+        const ratio = healthy && pt && r.contender !== "pytorch" ? `${(r.msPerEpoch / pt.msPerEpoch).toFixed(2)}× PyTorch best` : "";
+        const peak = r.contender === "pytorch" ? null : res.peaks[r.backend]?.gflops;
+        const ach = `${r.gflops.toFixed(1)} GFLOP/s${peak ? ` (${((100 * r.gflops) / peak).toFixed(0)}% of peak)` : ""}`;
+        console.log(`${r.backend.padEnd(6)} ${r.name.padEnd(30)} ${r.msPerEpoch.toFixed(1).padStart(8)} ms/epoch  loss ${r.lastLoss.toFixed(3)}  ${ach}  ${ratio}`);
       }
     })
     .catch((e) => {
