@@ -44,6 +44,8 @@ import { asTrainableModel, forward, isLayersModel, layerLossesOf, outputNames, t
 import { buildObjective, dataLoss, evaluateVector, objectiveTerms, type Objective } from "./objective";
 import { checkData, checkOutputs, type CheckedData } from "./data-checks";
 import type { BatchTransform, Dataset, ObjectiveTerm, PrepareContext, Trainable, TrainOptions } from "./types";
+import { denseChainGradients, denseChainOf } from "./dense-chain";
+import { fusedAdamUpdate } from "../kernels/adam";
 
 export type * from "./types";
 export { asTrainableModel, outputNames, targetList, trainableVariables } from "./model-adapter";
@@ -185,6 +187,15 @@ async function trainChecked(
     .map((p, i) => ({ l2: p instanceof NormPenalty ? p.l2 : 0, vars: penaltyVars[i], on: fused[i] }))
     .filter((f) => f.on && f.vars.length > 0);
   let stepCount = 0;
+  // The hand-derived step (dense-chain.ts) when nothing needs the tape: no
+  // terms, no layer losses, only pure L2 penalties, one categorical
+  // cross-entropy output. `augment` only changes the batch, so it is fine.
+  const fast = options.fastPath ?? true;
+  const wants = (k: "denseChain" | "fusedAdam") => (typeof fast === "boolean" ? fast : fast[k] ?? true);
+  const plainObjective =
+    terms.length === 0 && fused.every(Boolean) && obj.names.length === 1 && obj.lossSpecs[0] === "categoricalCrossentropy" && obj.lossWeights[0] === 1;
+  const chain = wants("denseChain") && plainObjective && tf.tidy(() => layerLosses().length === 0) ? denseChainOf(model, vars) : null;
+  const fusedAdam = wants("fusedAdam");
 
   // One step: returns [data, penalty, terms..., total, per-output..., metrics...] x size.
   const step = (xIn: tf.Tensor, yIn: tf.Tensor[], size: number, epoch: number): tf.Tensor1D =>
@@ -204,7 +215,7 @@ async function trainChecked(
       const prepared = terms.map((t) => (t.prepare ? t.prepare(base) : undefined));
       let logTerms: tf.Scalar[] = [];
       let extra: tf.Scalar[] = [];
-      let taped: Array<tf.Scalar | null> = [];
+      let taped: Array<tf.Scalar | null> = penalties.map(() => null);
       let layer: tf.Scalar[] = [];
       // Taped objective: data loss + what autodiff must handle (L1 / elastic net, layer regularizers, terms).
       // The log terms are kept out of the gradient scope and disposed below.
@@ -219,7 +230,15 @@ async function trainChecked(
         for (const t of [...taped, ...layer, ...extra]) if (t) total = tf.add(total, t) as tf.Scalar;
         return total;
       };
-      const { value, grads } = optimizer.computeGradients(objective, vars);
+      let value: tf.Scalar | null = null;
+      let grads: Record<string, tf.Tensor>;
+      if (chain) {
+        const r = denseChainGradients(chain, xb, yb[0]);
+        grads = r.grads;
+        logTerms = [r.loss, ...obj.metrics.map((m) => m.fn(yb[0], r.probs))];
+      } else {
+        ({ value, grads } = optimizer.computeGradients(objective, vars));
+      }
       // Penalty values at the weights before the update, summed in the same order as the objective (penalties, then layer losses).
       let pen: tf.Scalar = tf.scalar(0);
       penalties.forEach((p, i) => (pen = tf.add(pen, taped[i] ?? p.value(penaltyVars[i])) as tf.Scalar));
@@ -232,13 +251,15 @@ async function trainChecked(
         }
       }
       // As optimizer.minimize(f, false, vars) does: gradients in the order of `vars`.
-      optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      if (!(fusedAdam && fusedAdamUpdate(optimizer, vars, vars.map((v) => grads[v.name])))) {
+        optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      }
       if (projections.length) applyProjections(projections);
       stepCount++;
       let total = tf.add(dataWeight === 1 ? logTerms[0] : tf.mul(logTerms[0], dataWeight), pen);
       for (const e of extra) total = tf.add(total, e);
       const logs = tf.mul(tf.stack([logTerms[0], pen, ...extra, total, ...logTerms.slice(1)]), size) as tf.Tensor1D;
-      tf.dispose([value, ...logTerms, ...layer, ...extra, ...taped.filter((t): t is tf.Scalar => t !== null)]);
+      tf.dispose([...(value ? [value] : []), ...logTerms, ...layer, ...extra, ...taped.filter((t): t is tf.Scalar => t !== null)]);
       return logs;
     });
 
