@@ -6,7 +6,8 @@
  * sqrt) is IEEE float32 with round-to-nearest, the same as the scalar
  * float32 arithmetic it replaces, so results are bit-identical.
  *
- * Kept deliberately tiny (one function); `simdKernels(memory)` returns null
+ * Kept deliberately tiny (Adam's update, the ReLU/dropout gradient);
+ * `simdKernels(memory)` returns null
  * where WebAssembly SIMD is unavailable and callers keep their JS loop.
  */
 
@@ -16,8 +17,15 @@ export type AdamSimd = (
   b1: number, b2: number, c1: number, c2: number, omb1: number, omb2: number, eps: number, negLr: number,
 ) => void;
 
+/** reluGrad(g, a, m, out, bytes, scale): out = a > 0 ? g * m * scale : 0 (m: the dropout mask). */
+export type ReluGradSimd = (g: number, a: number, m: number, out: number, bytes: number, scale: number) => void;
+/** reluGradNoMask(g, a, out, bytes, scale): out = a > 0 ? g * scale : 0. */
+export type ReluGradNoMaskSimd = (g: number, a: number, out: number, bytes: number, scale: number) => void;
+
 export interface SimdKernels {
   adam: AdamSimd;
+  reluGrad: ReluGradSimd;
+  reluGradNoMask: ReluGradNoMaskSimd;
 }
 
 /** The part of the WebAssembly API used here (tsconfig's ES2022 lib has no WebAssembly types). */
@@ -57,6 +65,37 @@ const load = [...simd(0x00), 0x00, 0x00];
 const store = [...simd(0x0b), 0x00, 0x00];
 const splat = simd(0x13);
 const [sqrt, add, mul, div] = [simd(0xe3), simd(0xe4), simd(0xe6), simd(0xe7)];
+const [gt, and] = [simd(0x44), simd(0x4e)];
+
+/**
+ * A loop over `bytes` (param `bytesParam`) in steps of 16 with the offset in
+ * local `off`; `step` is the body, `setup` runs once before the loop.
+ */
+function loopBody(locals: number[][], setup: number[], bytesParam: number, off: number, step: number[]): number[] {
+  const code = [
+    ...setup,
+    0x02, 0x40, 0x03, 0x40,
+    ...get(off), ...get(bytesParam), 0x4f, 0x0d, 0x01, // break when off >= bytes
+    ...step,
+    ...get(off), 0x41, 0x10, 0x6a, ...set(off),
+    0x0c, 0x00, 0x0b, 0x0b,
+    0x0b,
+  ];
+  const body = [...vec(locals), ...code];
+  return [...leb(body.length), ...body];
+}
+
+/** relu gradient: params g, a, [m], out, bytes, scale; locals off, S (splat scale), Z (zeros). */
+function reluGradBody(withMask: boolean): number[] {
+  const np = withMask ? 6 : 5;
+  const [G, A, M, OUT, BYTES, SCALE] = withMask ? [0, 1, 2, 3, 4, 5] : [0, 1, -1, 2, 3, 4];
+  const [off, S, Z] = [np, np + 1, np + 2];
+  const at = (ptr: number) => [...get(ptr), ...get(off), 0x6a];
+  const setup = [...get(SCALE), ...splat, ...set(S), 0x43, 0x00, 0x00, 0x00, 0x00, ...splat, ...set(Z)];
+  const product = withMask ? [...at(G), ...load, ...at(M), ...load, ...mul, ...get(S), ...mul] : [...at(G), ...load, ...get(S), ...mul];
+  const step = [...at(OUT), ...product, ...at(A), ...load, ...get(Z), ...gt, ...and, ...store];
+  return loopBody([[...leb(1), I32], [...leb(2), V128]], setup, BYTES, off, step);
+}
 
 /** The adam body: params 0-6 pointers, 7 bytes, 8-15 f32 scalars; local 16 the offset, 17-24 splats, 25-27 g, m, v. */
 function adamBody(): number[] {
@@ -86,14 +125,14 @@ function adamBody(): number[] {
 }
 
 function moduleBytes(): Uint8Array {
-  const adamType = [0x60, ...vec([...Array(8).fill([I32]), ...Array(8).fill([F32])]), ...vec([])];
+  const fnType = (i32s: number, f32s: number) => [0x60, ...vec([...Array(i32s).fill([I32]), ...Array(f32s).fill([F32])]), ...vec([])];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([adamType])),
+    ...section(1, vec([fnType(8, 8), fnType(5, 1), fnType(4, 1)])),
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...name("adam"), 0x00, 0x00]])),
-    ...section(10, vec([adamBody()])),
+    ...section(3, vec([[0x00], [0x01], [0x02]])),
+    ...section(7, vec([[...name("adam"), 0x00, 0x00], [...name("reluGrad"), 0x00, 0x01], [...name("reluGradNoMask"), 0x00, 0x02]])),
+    ...section(10, vec([adamBody(), reluGradBody(true), reluGradBody(false)])),
   ]);
 }
 
@@ -106,7 +145,8 @@ export function simdKernels(memory: WasmMemory): SimdKernels | null {
   const bytes = moduleBytes();
   if (WebAssembly.validate(bytes)) {
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    k = { adam: inst.exports.adam as AdamSimd };
+    const e = inst.exports;
+    k = { adam: e.adam as AdamSimd, reluGrad: e.reluGrad as ReluGradSimd, reluGradNoMask: e.reluGradNoMask as ReluGradNoMaskSimd };
   }
   cache.set(memory, k);
   return k;
