@@ -61,12 +61,15 @@ async function trainingSection(quick: boolean): Promise<Row[]> {
     const notes: string[] = [];
     const peak = res.peaks[r.backend];
     if (r.contender === "pytorch") {
-      notes.push(`${r === torch ? "PyTorch's best: reference" : "not its best"}; ${r.gflops.toFixed(1)} GFLOP/s, run alongside ${r.backend}`);
+      const best = r === torch ? "PyTorch's best: reference" : "not its best";
+      notes.push(`${best}; ${r.gflops.toFixed(1)} GFLOP/s, run alongside ${r.backend}`);
     } else {
-      if (torch && healthy) notes.push(`${(r.msPerEpoch / torch.msPerEpoch).toFixed(2)}× PyTorch${r.contender === "train" ? " (target ≤ 1.5)" : ""}`);
+      const target = r.contender === "train" ? " (target ≤ 1.5)" : "";
+      if (torch && healthy) notes.push(`${(r.msPerEpoch / torch.msPerEpoch).toFixed(2)}× PyTorch${target}`);
       else if (torch && !("skipped" in pt)) notes.push(`no ratio: ${pt.unhealthy}`);
       if (r.contender === "train" && fit) notes.push(`${(r.msPerEpoch / fit.msPerEpoch).toFixed(2)}× model.fit (target ≤ 1.0)`);
-      if (peak) notes.push(`${r.gflops.toFixed(1)} GFLOP/s = ${((100 * r.gflops) / peak.gflops).toFixed(0)}% of ${r.backend}'s matmul peak`);
+      const share = ((100 * r.gflops) / (peak?.gflops ?? NaN)).toFixed(0);
+      if (peak) notes.push(`${r.gflops.toFixed(1)} GFLOP/s = ${share}% of ${r.backend}'s matmul peak`);
     }
     const name = r.contender === "pytorch" ? `${r.name} [with ${r.backend}]` : `${r.name} [${r.backend}]`;
     rows.push({ section: "training", name, value: r.msPerEpoch, unit: "ms/epoch", note: notes.join("; ") });
@@ -75,7 +78,9 @@ async function trainingSection(quick: boolean): Promise<Row[]> {
     rows.push({ section: "training", name: `tfjs ${b}: 1024² matmul`, value: p.gflops, unit: "GFLOP/s", note: p.library });
   }
   if (!("skipped" in pt)) {
-    for (const t of pt.threads) rows.push({ section: "training", name: `PyTorch ${t} thr: 1024² matmul`, value: pt.matmul[t], unit: "GFLOP/s", note: pt.blas.name });
+    for (const t of pt.threads) {
+      rows.push({ section: "training", name: `PyTorch ${t} thr: 1024² matmul`, value: pt.matmul[t], unit: "GFLOP/s", note: pt.blas.name });
+    }
   }
   return rows;
 }
@@ -110,7 +115,10 @@ async function chartsSection(quick: boolean): Promise<Row[]> {
 function notebookPaths(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? (e.name.startsWith(".") ? [] : notebookPaths(path.join(dir, e.name))) : e.name.endsWith(".ipynb") ? [path.join(dir, e.name)] : []))
+    .flatMap((e) => {
+      if (e.isDirectory()) return e.name.startsWith(".") ? [] : notebookPaths(path.join(dir, e.name));
+      return e.name.endsWith(".ipynb") ? [path.join(dir, e.name)] : [];
+    })
     .sort();
 }
 
@@ -142,7 +150,8 @@ function notebooksSection(): Row[] {
     console.log(`  ${path.relative(dir, nb)}: ${s.toFixed(1)} s ${status}`);
   }
   const verdict = `target ≤ ${ALL_NOTEBOOKS_TARGET_S / 60} min: ${total <= ALL_NOTEBOOKS_TARGET_S && failed === 0 ? "met" : "MISSED"}`;
-  rows.push({ section: "notebooks", name: "all notebooks", value: total, unit: "s", note: `${nbs.length} notebooks${failed ? `, ${failed} failed` : ""}; ${verdict}` });
+  const count = `${nbs.length} notebooks${failed ? `, ${failed} failed` : ""}`;
+  rows.push({ section: "notebooks", name: "all notebooks", value: total, unit: "s", note: `${count}; ${verdict}` });
   fs.rmSync(outDir, { recursive: true, force: true });
   return rows;
 }

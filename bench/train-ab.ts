@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     seed(1);
     const model = mlp({ inputs: 64, hidden: [256, 256], outputs: 10, activation: "relu", outputActivation: "softmax", dropout: 0.5 });
     const optimizer = tf.train.adam(1e-3);
-    return () => train(model, { x: d.x, y: d.y }, { epochs: 1, batchSize, shuffle: false, optimizer, loss: "categoricalCrossentropy", penalty: l2(1e-4), progress: false, fastPath: VARIANTS[name] });
+    const options: TrainOptions = { epochs: 1, batchSize, shuffle: false, optimizer, loss: "categoricalCrossentropy", penalty: l2(1e-4) };
+    return () => train(model, { x: d.x, y: d.y }, { ...options, progress: false, fastPath: VARIANTS[name] });
   });
   for (const r of runs) await r(); // warm-up
   const cpu = names.map((): number[] => []);
@@ -56,7 +57,9 @@ async function main(): Promise<void> {
   console.log(`${tf.getBackend()}, batch ${batchSize}, ${rounds} rounds: CPU ms/epoch (median), wall ms/epoch, last loss`);
   names.forEach((n, i) => {
     const m = median(cpu[i]);
-    console.log(`  ${n.padEnd(24)} ${m.toFixed(1).padStart(7)}  ${(base / m).toFixed(2)}× faster   wall ${median(wall[i]).toFixed(1).padStart(7)}   loss ${losses[i].toFixed(4)}`);
+    const w = median(wall[i]).toFixed(1).padStart(7);
+    const gain = `${(base / m).toFixed(2)}× faster`;
+    console.log(`  ${n.padEnd(24)} ${m.toFixed(1).padStart(7)}  ${gain}   wall ${w}   loss ${losses[i].toFixed(4)}`);
   });
 }
 

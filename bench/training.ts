@@ -200,13 +200,16 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
               const t0 = performance.now();
               const xs = tf.gather(digits.x, permTensors[k]);
               const ys = tf.gather(digits.y, permTensors[k]);
-              const h = await train(ourModel, { x: xs, y: ys }, { epochs: 1, batchSize, shuffle: false, optimizer: ourOpt, loss: "categoricalCrossentropy", penalty: l2(ALPHA), progress: false });
+              const options = { epochs: 1, batchSize, shuffle: false, optimizer: ourOpt, penalty: l2(ALPHA), progress: false };
+              const h = await train(ourModel, { x: xs, y: ys }, { ...options, loss: "categoricalCrossentropy" });
               xs.dispose();
               ys.dispose();
               return { ms: performance.now() - t0, loss: h.loss[0] };
             },
           },
-          ...(torch ? TORCH_THREADS.map((t): Runner => ({ contender: "pytorch", threads: t, run: (k) => torch.epoch(key, batchSize, k, t) })) : []),
+          ...(torch
+            ? TORCH_THREADS.map((t): Runner => ({ contender: "pytorch", threads: t, run: (k) => torch.epoch(key, batchSize, k, t) }))
+            : []),
         ];
         const samples = runners.map((): number[] => []);
         const losses = runners.map(() => NaN);
@@ -223,7 +226,13 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
         runners.forEach((c, j) => {
           const ms = median(samples[j]);
           const name = contenderName(c.contender, batchSize, c.threads);
-          rows.push({ name, contender: c.contender, threads: c.threads, backend, batch: batchSize, msPerEpoch: ms, samples: samples[j], lastLoss: losses[j], gflops: epochFlops / (ms * 1e6) });
+          const gflops = epochFlops / (ms * 1e6);
+          const { contender, threads } = c;
+          const row: BenchRow = {
+            name, contender, threads, backend, batch: batchSize, msPerEpoch: ms, samples: samples[j], lastLoss: losses[j],
+            gflops,
+          };
+          rows.push(row);
           log(`${backend} ${name}: ${ms.toFixed(1)} ms/epoch`);
         });
         fitModel.dispose();
@@ -242,7 +251,10 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
     const matmul: Record<number, number> = {};
     for (const t of TORCH_THREADS) matmul[t] = median(torchMatmul[t]);
     const unset = torch.unset;
-    pytorch = { version: torch.version, threads: TORCH_THREADS, blas: torch.blas, unhealthy: unhealthy(torch.blas), matmul, unset, matmulAsConfigured: Object.keys(unset).length ? matmulAsConfigured() : null };
+    const asConfigured = Object.keys(unset).length ? matmulAsConfigured() : null;
+    const blas = torch.blas;
+    const version = torch.version;
+    pytorch = { version, threads: TORCH_THREADS, blas, unhealthy: unhealthy(blas), matmul, unset, matmulAsConfigured: asConfigured };
   }
   return { rows, repeats, pytorch, peaks, epochFlops };
 }
@@ -281,7 +293,8 @@ if (require.main === module) {
         const ratio = healthy && pt && r.contender !== "pytorch" ? `${(r.msPerEpoch / pt.msPerEpoch).toFixed(2)}× PyTorch best` : "";
         const peak = r.contender === "pytorch" ? null : res.peaks[r.backend]?.gflops;
         const ach = `${r.gflops.toFixed(1)} GFLOP/s${peak ? ` (${((100 * r.gflops) / peak).toFixed(0)}% of peak)` : ""}`;
-        console.log(`${r.backend.padEnd(6)} ${r.name.padEnd(30)} ${r.msPerEpoch.toFixed(1).padStart(8)} ms/epoch  loss ${r.lastLoss.toFixed(3)}  ${ach}  ${ratio}`);
+        const ms = r.msPerEpoch.toFixed(1).padStart(8);
+        console.log(`${r.backend.padEnd(6)} ${r.name.padEnd(30)} ${ms} ms/epoch  loss ${r.lastLoss.toFixed(3)}  ${ach}  ${ratio}`);
       }
     })
     .catch((e) => {

@@ -24,7 +24,10 @@ async function run(backend: "cpu" | "wasm", how: "penalty" | "layer", optimizer:
   seed(3);
   const m = mlp({ inputs: 5, hidden: [16, 8], outputs: 3, outputActivation: "softmax", dropout: 0.25, kernelRegularizer: how === "layer" ? l2(alpha).asLayerRegularizer() : undefined });
   const before = tf.memory().numTensors;
-  const h = await train(m, { x, y }, { epochs: 3, batchSize: 32, optimizer, learningRate: 0.05, loss: "categoricalCrossentropy", penalty: how === "penalty" ? l2(alpha) : undefined, progress: false, fastPath: { denseChain: false } });
+  const penalty = how === "penalty" ? l2(alpha) : undefined;
+  const loss = "categoricalCrossentropy" as const;
+  const options = { epochs: 3, batchSize: 32, optimizer, learningRate: 0.05, loss, penalty, progress: false };
+  const h = await train(m, { x, y }, { ...options, fastPath: { denseChain: false } });
   const leaked = tf.memory().numTensors - before;
   const weights = m.getWeights().map((w) => Array.from(w.dataSync()));
   m.dispose();

@@ -62,7 +62,10 @@ registerMemoryKernel("ReglabAdam", (backendName, { inputs, backend, attrs }) => 
       const [w2, m2, v2] = vout.slice(3 * i, 3 * i + 3);
       // On the wasm heap, 4 lanes at a time (bit-identical); the last length % 4 elements below.
       const head = simd ? w.length - (w.length % 4) : 0;
-      if (head > 0) simd!.adam(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, w2.byteOffset, m2.byteOffset, v2.byteOffset, head * 4, b1, b2, c1, c2, omb1, omb2, eps, negLr);
+      if (head > 0) {
+        const [pw, pg, pm, pv] = [w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset];
+        simd!.adam(pw, pg, pm, pv, w2.byteOffset, m2.byteOffset, v2.byteOffset, head * 4, b1, b2, c1, c2, omb1, omb2, eps, negLr);
+      }
       for (let j = head; j < w.length; j++) {
         const gj = g[j];
         const mj = f(f(m[j] * b1) + f(gj * c1));

@@ -67,7 +67,10 @@ export function heapSimd(backendName: string, backend: unknown): SimdKernels | n
 }
 
 /** Registers `kernelFunc` under `kernelName` on every memory backend (once; re-registering is a no-op). */
-export function registerMemoryKernel(kernelName: string, kernelFunc: (backendName: string, args: Parameters<tf.KernelFunc>[0]) => Info | Info[]): void {
+export function registerMemoryKernel(
+  kernelName: string,
+  kernelFunc: (backendName: string, args: Parameters<tf.KernelFunc>[0]) => Info | Info[],
+): void {
   for (const backendName of MEMORY_BACKENDS) {
     if (tf.getKernel(kernelName, backendName)) continue;
     tf.registerKernel({ kernelName, backendName, kernelFunc: (args) => kernelFunc(backendName, args) });

@@ -77,7 +77,15 @@ registerMemoryKernel("ReglabActivationGrad", (backendName, { inputs, backend, at
 });
 
 // One loop per case: a test inside the loop per element cost more than the arithmetic.
-function activationGradLoop(activation: HiddenActivation, g: Float32Array, a: Float32Array, m: Float32Array | null, scale: number, dz: Float32Array, from = 0): void {
+function activationGradLoop(
+  activation: HiddenActivation,
+  g: Float32Array,
+  a: Float32Array,
+  m: Float32Array | null,
+  scale: number,
+  dz: Float32Array,
+  from = 0,
+): void {
   const n = dz.length;
   if (activation === "relu" && m) for (let i = from; i < n; i++) dz[i] = a[i] > 0 ? g[i] * m[i] * scale : 0;
   else if (activation === "relu") for (let i = from; i < n; i++) dz[i] = a[i] > 0 ? g[i] * scale : 0;
@@ -94,7 +102,13 @@ export function softmaxCrossEntropy(z: tf.Tensor2D, y: tf.Tensor2D): { probs: tf
 }
 
 /** dh through dropout (mask × scale; no mask: scale only) and the activation whose output is `a`. */
-export function activationGrad(dh: tf.Tensor2D, a: tf.Tensor2D, activation: HiddenActivation, mask: tf.Tensor | null, scale: number): tf.Tensor2D {
+export function activationGrad(
+  dh: tf.Tensor2D,
+  a: tf.Tensor2D,
+  activation: HiddenActivation,
+  mask: tf.Tensor | null,
+  scale: number,
+): tf.Tensor2D {
   const inputs: tf.NamedTensorMap = mask ? { dh, a, mask } : { dh, a };
   return tf.engine().runKernel("ReglabActivationGrad", inputs, { activation, scale } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }

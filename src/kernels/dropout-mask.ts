@@ -21,7 +21,8 @@ const KERNEL = "ReglabDropoutMask";
 
 /** alea's state right after seeding (seedrandom's Mash), to run its recurrence inline below. */
 function aleaState(seedValue: number): { c: number; s0: number; s1: number; s2: number } {
-  const prng = seedrandom.alea(seedValue.toString(), { state: true }) as seedrandom.PRNG & { state(): { c: number; s0: number; s1: number; s2: number } };
+  type State = { c: number; s0: number; s1: number; s2: number };
+  const prng = seedrandom.alea(seedValue.toString(), { state: true }) as seedrandom.PRNG & { state(): State };
   return prng.state();
 }
 

@@ -111,7 +111,11 @@ function applyDropout(x: tf.Tensor2D, d: Drop): { out: tf.Tensor2D; mask: tf.Ten
  * outputs (for metrics), the mean cross-entropy J and dJ/dθ keyed by
  * variable name.
  */
-export function denseChainGradients(chain: DenseChain, x: tf.Tensor, y: tf.Tensor): { probs: tf.Tensor2D; loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
+export function denseChainGradients(
+  chain: DenseChain,
+  x: tf.Tensor,
+  y: tf.Tensor,
+): { probs: tf.Tensor2D; loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
   let h = x as tf.Tensor2D;
   if (chain.inputDropout) h = applyDropout(h, chain.inputDropout).out;
   const saved: Array<{ input: tf.Tensor2D; a: tf.Tensor2D; mask: tf.Tensor | null; scale: number }> = [];
@@ -130,7 +134,9 @@ export function denseChainGradients(chain: DenseChain, x: tf.Tensor, y: tf.Tenso
   }
   // Targets may be int32 one-hot; tfjs's loss casts them too.
   const target = (y.dtype === "float32" ? y : tf.cast(y, "float32")) as tf.Tensor2D;
-  if (target.shape.join() !== logits!.shape.join()) throw new Error(`train: targets of shape [${y.shape}] for outputs of shape [${logits!.shape}]`);
+  if (target.shape.join() !== logits!.shape.join()) {
+    throw new Error(`train: targets of shape [${y.shape}] for outputs of shape [${logits!.shape}]`);
+  }
   const { probs, dz: dzOut, loss } = softmaxCrossEntropy(logits!, target);
   const grads: Record<string, tf.Tensor> = {};
   let dz = dzOut;

@@ -192,8 +192,8 @@ async function trainChecked(
   // cross-entropy output. `augment` only changes the batch, so it is fine.
   const fast = options.fastPath ?? true;
   const wants = (k: "denseChain" | "fusedAdam") => (typeof fast === "boolean" ? fast : fast[k] ?? true);
-  const plainObjective =
-    terms.length === 0 && fused.every(Boolean) && obj.names.length === 1 && obj.lossSpecs[0] === "categoricalCrossentropy" && obj.lossWeights[0] === 1;
+  const oneCrossEntropy = obj.names.length === 1 && obj.lossSpecs[0] === "categoricalCrossentropy" && obj.lossWeights[0] === 1;
+  const plainObjective = terms.length === 0 && fused.every(Boolean) && oneCrossEntropy;
   const chain = wants("denseChain") && plainObjective && tf.tidy(() => layerLosses().length === 0) ? denseChainOf(model, vars) : null;
   const fusedAdam = wants("fusedAdam");
 

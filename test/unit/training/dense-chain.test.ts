@@ -10,7 +10,7 @@ import { seed } from "../../../src/random/seed";
 import { mlp } from "../../../src/models/mlp";
 import { dropoutLayer } from "../../../src/regularizers/dropout";
 import { l2 } from "../../../src/regularizers/norm-penalties";
-import { train } from "../../../src/training/train";
+import { train, type TrainOptions } from "../../../src/training/train";
 import { trainableVariables } from "../../../src/training/model-adapter";
 import { denseChainGradients, denseChainOf } from "../../../src/training/dense-chain";
 import { softmaxCrossEntropy } from "../../../src/kernels/dense-grads";
@@ -36,13 +36,18 @@ function data(n: number, d: number, k: number) {
 
 function autodiffGrads(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): { loss: number; grads: Record<string, tf.Tensor> } {
   const vars = trainableVariables(model);
-  const { value, grads } = tf.variableGrads(() => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+  const objective = () => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar;
+  const { value, grads } = tf.variableGrads(objective, vars);
   return { loss: value.dataSync()[0], grads };
 }
 
 const models: Record<string, () => tf.Sequential> = {
   "relu, tfjs dropout": () => mlp({ inputs: 6, hidden: [32, 16], outputs: 4, outputActivation: "softmax", dropout: 0.5 }),
-  "tanh, input dropout, per-layer rates": () => mlp({ inputs: 6, hidden: [32, 16], outputs: 4, activation: "tanh", outputActivation: "softmax", dropout: [0.3, 0.1], inputDropout: 0.2 }),
+  "tanh, input dropout, per-layer rates": () =>
+    mlp({
+      inputs: 6, hidden: [32, 16], outputs: 4, activation: "tanh", outputActivation: "softmax", dropout: [0.3, 0.1],
+      inputDropout: 0.2,
+    }),
   "relu, reglab DropoutLayer": () =>
     tf.sequential({
       layers: [
@@ -52,7 +57,9 @@ const models: Record<string, () => tf.Sequential> = {
       ],
     }),
   "linear hidden, no dropout, no bias": () =>
-    tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [6], useBias: false }), tf.layers.dense({ units: 4, activation: "softmax" })] }),
+    tf.sequential({
+      layers: [tf.layers.dense({ units: 8, inputShape: [6], useBias: false }), tf.layers.dense({ units: 4, activation: "softmax" })],
+    }),
 };
 
 for (const backend of ["wasm", "cpu"] as const) {
@@ -88,7 +95,9 @@ test("fused dense forward + hand backward = unfused matMul, add, relu under auto
   await useBackend("wasm", { quiet: true });
   const { x, y } = data(33, 6, 4);
   seed(8);
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 20, activation: "relu", inputShape: [6] }), tf.layers.dense({ units: 4, activation: "softmax" })] });
+  const hidden = tf.layers.dense({ units: 20, activation: "relu", inputShape: [6] });
+  const layers = [hidden, tf.layers.dense({ units: 4, activation: "softmax" })];
+  const model = tf.sequential({ layers });
   const vars = trainableVariables(model);
   const chain = denseChainOf(model, vars)!;
   const hand = tf.tidy(() => Object.fromEntries(Object.entries(denseChainGradients(chain, x, y).grads).map(([k, g]) => [k, tf.keep(g)])));
@@ -119,13 +128,18 @@ test("softmax cross-entropy kernel: the clip's zero gradient where p is clipped,
 
 test("models the hand-derived step leaves to autodiff", async () => {
   await useBackend("wasm", { quiet: true });
+  const around = (drop: tf.layers.Layer) =>
+    tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3] }), drop, tf.layers.dense({ units: 2, activation: "softmax" })] });
   const cases: Array<[string, tf.Sequential]> = [
-    ["kernel regularizer", mlp({ inputs: 3, hidden: [4], outputs: 2, outputActivation: "softmax", kernelRegularizer: l2(0.1).asLayerRegularizer() })],
+    [
+      "kernel regularizer",
+      mlp({ inputs: 3, hidden: [4], outputs: 2, outputActivation: "softmax", kernelRegularizer: l2(0.1).asLayerRegularizer() }),
+    ],
     ["sigmoid output", mlp({ inputs: 3, hidden: [4], outputs: 1, outputActivation: "sigmoid" })],
     ["linear output", mlp({ inputs: 3, hidden: [4], outputs: 2 })],
     ["elu hidden", mlp({ inputs: 3, hidden: [4], outputs: 2, activation: "elu", outputActivation: "softmax" })],
-    ["dropout with a noise shape", tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3] }), dropoutLayer({ rate: 0.5, noiseShape: [null, 1] }), tf.layers.dense({ units: 2, activation: "softmax" })] })],
-    ["seeded tfjs dropout", tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3] }), tf.layers.dropout({ rate: 0.5, seed: 3 }), tf.layers.dense({ units: 2, activation: "softmax" })] })],
+    ["dropout with a noise shape", around(dropoutLayer({ rate: 0.5, noiseShape: [null, 1] }))],
+    ["seeded tfjs dropout", around(tf.layers.dropout({ rate: 0.5, seed: 3 }))],
   ];
   const frozen = mlp({ inputs: 3, hidden: [4], outputs: 2, outputActivation: "softmax" });
   frozen.layers[0].trainable = false;
@@ -137,14 +151,16 @@ test("models the hand-derived step leaves to autodiff", async () => {
   await useBackend("wasm", { quiet: true });
 });
 
-test("train: hand-derived step vs autodiff, same seed, Adam + L2 + dropout + accuracy, 3 epochs: same logs and weights to float32 tolerance, no leaks", async () => {
+test("train: hand step vs autodiff, same seed, Adam + L2 + dropout + accuracy: logs and weights equal to float32 tolerance", async () => {
   await useBackend("wasm", { quiet: true });
   const { x, y } = data(150, 6, 4);
   const run = async (denseChain: boolean) => {
     seed(21);
     const m = mlp({ inputs: 6, hidden: [32, 32], outputs: 4, outputActivation: "softmax", dropout: 0.3 });
     const before = tf.memory().numTensors;
-    const h = await train(m, { x, y }, { epochs: 3, batchSize: 32, optimizer: "adam", learningRate: 0.01, loss: "categoricalCrossentropy", penalty: l2(1e-3), metrics: ["accuracy"], progress: false, fastPath: { denseChain } });
+    const loss = "categoricalCrossentropy";
+    const options: TrainOptions = { epochs: 3, batchSize: 32, optimizer: "adam", learningRate: 0.01, loss, penalty: l2(1e-3) };
+    const h = await train(m, { x, y }, { ...options, metrics: ["accuracy"], progress: false, fastPath: { denseChain } });
     const leaked = tf.memory().numTensors - before;
     const w = m.getWeights().map((t) => Array.from(t.dataSync()));
     m.dispose();
