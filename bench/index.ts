@@ -62,7 +62,9 @@ async function trainingSection(quick: boolean): Promise<Row[]> {
     const peak = res.peaks[r.backend];
     if (r.contender === "pytorch") {
       const best = r === torch ? "PyTorch's best: reference" : "not its best";
-      notes.push(`${best}; ${r.gflops.toFixed(1)} GFLOP/s, run alongside ${r.backend}`);
+      const tp = "skipped" in pt ? NaN : pt.matmul[r.threads ?? 1];
+      const share = ((100 * r.gflops) / tp).toFixed(0);
+      notes.push(`${best}; ${r.gflops.toFixed(1)} GFLOP/s = ${share}% of its matmul peak, run alongside ${r.backend}`);
     } else {
       const target = r.contender === "train" ? " (target ≤ 1.5)" : "";
       if (torch && healthy) notes.push(`${(r.msPerEpoch / torch.msPerEpoch).toFixed(2)}× PyTorch${target}`);
@@ -75,11 +77,12 @@ async function trainingSection(quick: boolean): Promise<Row[]> {
     rows.push({ section: "training", name, value: r.msPerEpoch, unit: "ms/epoch", note: notes.join("; ") });
   }
   for (const [b, p] of Object.entries(res.peaks)) {
-    rows.push({ section: "training", name: `tfjs ${b}: 1024² matmul`, value: p.gflops, unit: "GFLOP/s", note: p.library });
+    rows.push({ section: "training", name: `tfjs ${b}: ${p.size}² matmul (best)`, value: p.gflops, unit: "GFLOP/s", note: p.library });
   }
   if (!("skipped" in pt)) {
     for (const t of pt.threads) {
-      rows.push({ section: "training", name: `PyTorch ${t} thr: 1024² matmul`, value: pt.matmul[t], unit: "GFLOP/s", note: pt.blas.name });
+      const name = `PyTorch ${t} thr: 1024² matmul (best)`;
+      rows.push({ section: "training", name, value: pt.matmul[t], unit: "GFLOP/s", note: pt.blas.name });
     }
   }
   return rows;

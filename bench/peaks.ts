@@ -12,6 +12,8 @@ export interface MatmulPeak {
   /** The kernel library doing the arithmetic. */
   library: string;
   gflops: number;
+  /** n of the n×n product. */
+  size: number;
 }
 
 function library(backend: string): string {
@@ -25,25 +27,41 @@ function library(backend: string): string {
   return backend;
 }
 
-/** Best of a few 1024² float32 matmuls on the current backend, in GFLOP/s (2n³ flops each). */
-export function matmulPeak(size = 1024): MatmulPeak {
+/**
+ * The matmul size used on the current backend: 1024², except on the cpu
+ * backend, whose JavaScript loops take tens of seconds for one 1024² product
+ * on a loaded machine (512² there, said in the row).
+ */
+export function peakSize(): number {
+  return tf.getBackend() === "cpu" ? 512 : 1024;
+}
+
+/**
+ * One sample of the backend's float32 matmul rate: the best of `reps`
+ * products of size² (2n³ flops each), after one warm-up unless told not to.
+ * The bench takes one sample per round, interleaved with the epochs, and
+ * reports the best: a single burst on a shared machine can land on a bad moment.
+ */
+export function matmulPeak(opts: { size?: number; reps?: number; warmUp?: boolean } = {}): MatmulPeak {
   const backend = tf.getBackend();
-  const reps = backend === "cpu" ? 2 : 5;
+  const size = opts.size ?? peakSize();
+  const reps = opts.reps ?? (backend === "cpu" ? 1 : 3);
+  const warmUp = (opts.warmUp ?? true) ? 1 : 0;
   const [a, b] = [tf.randomUniform([size, size]), tf.randomUniform([size, size])];
   let best = Infinity;
   try {
-    for (let i = 0; i <= reps; i++) {
+    for (let i = 0; i < warmUp + reps; i++) {
       const t0 = performance.now();
       const c = tf.matMul(a, b);
       c.dataSync();
       const ms = performance.now() - t0;
       c.dispose();
-      if (i > 0) best = Math.min(best, ms); // the first is a warm-up
+      if (i >= warmUp) best = Math.min(best, ms);
     }
   } finally {
     tf.dispose([a, b]);
   }
-  return { library: library(backend), gflops: (2 * size ** 3) / (best * 1e6) };
+  return { library: library(backend), gflops: (2 * size ** 3) / (best * 1e6), size };
 }
 
 /**

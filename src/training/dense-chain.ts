@@ -66,7 +66,7 @@ function dropoutOf(layer: tf.layers.Layer): Drop | null | "unsupported" {
  */
 export function denseChainOf(model: Trainable, vars: tf.Variable[]): DenseChain | null {
   if (!(model instanceof tf.Sequential) || !memoryKernelsAvailable()) return null;
-  if (model.inputs.length !== 1 || model.inputs[0].shape.length !== 2) return null;
+  if (!model.inputs || model.inputs.length !== 1 || model.inputs[0].shape.length !== 2) return null;
   const chain: DenseChain = { inputDropout: null, stages: [] };
   const expected: tf.Variable[] = [];
   for (const layer of model.layers) {
