@@ -177,3 +177,32 @@ test("train: hand step vs autodiff, same seed, Adam + L2 + dropout + accuracy: l
   fast.w.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - slow.w[i][j]) < 1e-4, `weight ${i}[${j}]: ${v} vs ${slow.w[i][j]}`)));
   tf.dispose([x, y]);
 });
+
+test("the extension seams with the hand-derived step: augment still transforms every batch; a term sends the step to autodiff", async () => {
+  await useBackend("wasm", { quiet: true });
+  const { x, y } = data(64, 6, 4);
+  const loss = "categoricalCrossentropy";
+  const base: TrainOptions = { epochs: 2, batchSize: 16, optimizer: "adam", loss, progress: false };
+  seed(2);
+  const m = mlp({ inputs: 6, hidden: [8], outputs: 4, outputActivation: "softmax", dropout: 0.2 });
+  let augmented = 0;
+  const augment = (b: { x: tf.Tensor; y: tf.Tensor }) => {
+    augmented++;
+    return { x: tf.add(b.x, 1), y: b.y };
+  };
+  await train(m, { x, y }, { ...base, augment });
+  assert.equal(augmented, 8, "augment runs once per training batch (2 epochs x 4 batches)");
+  let valued = 0;
+  const term = {
+    name: "half_loss",
+    value: (ctx: { dataLoss: tf.Scalar }) => {
+      valued++;
+      return tf.mul(ctx.dataLoss, 0.5) as tf.Scalar;
+    },
+  };
+  const h = await train(m, { x, y }, { ...base, terms: term });
+  assert.equal(valued, 8, "the term's value is taken on the tape every step");
+  h.metrics.half_loss.forEach((v, i) => assert.ok(Math.abs(v - h.metrics.loss[i] / 2) < 1e-6));
+  m.dispose();
+  tf.dispose([x, y]);
+});
