@@ -178,7 +178,7 @@ test("train: hand step vs autodiff, same seed, Adam + L2 + dropout + accuracy: l
   tf.dispose([x, y]);
 });
 
-test("the extension seams with the hand-derived step: augment still transforms every batch; a term sends the step to autodiff", async () => {
+test("extension seams with the hand-derived step: augment transforms every batch; a term sends the step to autodiff", async () => {
   await useBackend("wasm", { quiet: true });
   const { x, y } = data(64, 6, 4);
   const loss = "categoricalCrossentropy";
