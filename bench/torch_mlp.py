@@ -6,11 +6,13 @@ SPEC.json (written by bench/training.ts) holds the data (x: n*64 floats
 already scaled to [0, 1], labels), the layer sizes, dropout rate, L2 alpha,
 learning rate, the tfjs model's INITIAL weights (dense kernels [in, out]
 row-major + biases) and the per-epoch row permutations. The worker prints
-one JSON line {"ready": true, "threads": N, "torch": version}, then answers
-each stdin line {"key": K, "batch": B, "perm": k} with one epoch of training
-(a model per key, created from the initial weights on first use, its Adam state
-kept across epochs) over the rows in permutation k, and prints
-{"ms": epoch time, "loss": mean batch loss}. So PyTorch sees the same initial
+one JSON line {"ready": true, "threads": N, "torch": version, "blas": {...}}
+(which BLAS library the process really loaded, see blas_info), then answers
+each stdin line {"key": K, "batch": B, "perm": k, "threads": T} with one epoch
+of training at T threads (a model per key and thread count, created from the
+initial weights on first use, its Adam state kept across epochs) over the
+rows in permutation k, and prints {"ms": epoch time, "loss": mean batch loss};
+and {"matmul": T} with {"gflops": G}, a 1024x1024 float32 matmul at T threads. So PyTorch sees the same initial
 weights and the same batches, in the same order, as tfjs; only dropout masks
 differ. Epochs are driven one at a time so the benchmark can interleave them
 with the tfjs contenders.
@@ -19,12 +21,14 @@ Conventions: L2 as the book's alpha/2 ||w||^2 on weights only (not biases);
 its gradient alpha*w is what Adam's coupled `weight_decay=alpha` adds, the
 same as reglab's `penalty: l2(alpha)` and tfjs `l2({l2: alpha/2})`.
 CrossEntropyLoss on logits = softmax + categorical cross-entropy.
-Threads: PyTorch's default (torch.get_num_threads(); 1 on this machine), or --threads.
+Threads: T sets both PyTorch's intra-op threads and OpenBLAS's own pool
+(openblas_set_num_threads; OpenBLAS otherwise uses every core whatever
+torch.get_num_threads() says). Standalone: PyTorch's default, or --threads.
 
 Standalone: /usr/bin/python3 bench/torch_mlp.py --batch 64 --epochs 5
 (random init and shuffles; prints {"msPerEpoch": [...], "threads": N, "torch": version}).
 """
-import argparse, gzip, json, os, sys, time
+import argparse, ctypes, gzip, json, os, subprocess, sys, time
 
 import numpy as np
 import torch
@@ -34,11 +38,96 @@ p.add_argument("--spec", help="JSON spec from bench/training.ts; worker mode")
 p.add_argument("--batch", type=int, default=64)
 p.add_argument("--epochs", type=int, default=5)
 p.add_argument("--threads", type=int, default=0, help="0 = PyTorch default")
+p.add_argument("--matmul", type=int, default=0, help="print the 1024^2 matmul GFLOP/s at this many threads and exit")
 p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "data", "digits", "digits.csv.gz"))
 a = p.parse_args()
 
+
+def loaded_blas():
+    """Paths of the BLAS-like shared libraries this process has mapped (after a matmul loaded them)."""
+    torch.ones(8, 8) @ torch.ones(8, 8)
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1]
+            name = os.path.basename(path).lower()
+            if path.startswith("/") and any(k in name for k in ("blas", "mkl", "blis")):
+                libs.add(os.path.realpath(path))
+    return sorted(libs)
+
+
+def openblas():
+    """ctypes handle on the loaded OpenBLAS, or None."""
+    for path in loaded_blas():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        if hasattr(lib, "openblas_get_config"):
+            return lib
+    return None
+
+
+OPENBLAS = openblas()
+
+
+def set_threads(n):
+    torch.set_num_threads(n)
+    if OPENBLAS is not None:
+        OPENBLAS.openblas_set_num_threads(n)
+
+
+def blas_info():
+    """What BLAS PyTorch really calls. Debian's python3-torch is built with BLAS_INFO=generic and
+    uses whatever libblas.so.3 the alternatives system selects: the reference (netlib) BLAS is
+    ~25x slower than OpenBLAS on a 1024^2 matmul, which would make any ratio to PyTorch meaningless."""
+    libs = loaded_blas()
+    info = {"libraries": libs, "env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS_", "OMP_", "MKL_"))}}
+    m = [l for l in torch.__config__.show().split(",") if "BLAS_INFO" in l]
+    info["torchBlasInfo"] = m[0].split("=")[-1].strip() if m else "unknown"
+    try:
+        q = subprocess.run(["update-alternatives", "--query", "libblas.so.3-x86_64-linux-gnu"], capture_output=True, text=True, timeout=10)
+        v = [l.split(":", 1)[1].strip() for l in q.stdout.splitlines() if l.startswith("Value:")]
+        info["alternative"] = v[0] if v else None
+    except (OSError, subprocess.TimeoutExpired) as e:
+        info["alternative"] = f"unknown ({e})"
+    try:
+        import threadpoolctl  # optional; not a Debian dependency of torch
+        info["threadpoolctl"] = threadpoolctl.threadpool_info()
+    except ImportError:
+        pass
+    if OPENBLAS is not None:
+        for fn in ("openblas_get_config", "openblas_get_corename"):
+            getattr(OPENBLAS, fn).restype = ctypes.c_char_p
+        info["kind"] = "openblas"
+        info["name"] = f"{OPENBLAS.openblas_get_config().decode()} (core {OPENBLAS.openblas_get_corename().decode()})"
+    elif any("mkl" in os.path.basename(l) for l in libs):
+        info["kind"], info["name"] = "mkl", "Intel MKL"
+    elif any("blis" in os.path.basename(l) for l in libs):
+        info["kind"], info["name"] = "blis", "BLIS"
+    elif any(os.path.basename(l).startswith("libblas.so") for l in libs):
+        # Debian's netlib reference BLAS (libblas3): /usr/lib/<triplet>/blas/libblas.so.3.
+        info["kind"], info["name"] = "reference", "reference BLAS (netlib libblas3, unoptimised)"
+    else:
+        info["kind"], info["name"] = "unknown", "no BLAS library found mapped"
+    return info
+
+
+def matmul_gflops(threads, size=1024, reps=5):
+    """Best of `reps` float32 size x size matmuls at `threads` threads, in GFLOP/s (2 n^3 flops)."""
+    set_threads(threads)
+    x, y = torch.randn(size, size), torch.randn(size, size)
+    x @ y
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        x @ y
+        best = min(best, time.perf_counter() - t0)
+    return 2 * size**3 / best / 1e9
+
+
 if a.threads:
-    torch.set_num_threads(a.threads)
+    set_threads(a.threads)
 
 
 def build(sizes, dropout, init=None):
@@ -87,15 +176,21 @@ def worker(spec_path):
     y = torch.tensor(spec["labels"], dtype=torch.int64)
     perms = [torch.tensor(q, dtype=torch.int64) for q in spec["perms"]]
     models = {}
-    print(json.dumps({"ready": True, "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
+    default_threads = torch.get_num_threads()
+    print(json.dumps({"ready": True, "threads": default_threads, "torch": torch.__version__, "blas": blas_info()}), flush=True)
     for line in sys.stdin:
         if not line.strip():
             continue
         cmd = json.loads(line)
         if cmd.get("quit"):
             break
+        if "matmul" in cmd:
+            print(json.dumps({"gflops": matmul_gflops(int(cmd["matmul"]))}), flush=True)
+            continue
+        threads = int(cmd.get("threads", default_threads))
+        set_threads(threads)
         b = int(cmd["batch"])
-        key = cmd.get("key", str(b))
+        key = f'{cmd.get("key", str(b))}/t{threads}'
         if key not in models:
             torch.manual_seed(spec.get("seed", 0))
             m = build(spec["sizes"], spec["dropout"], spec["weights"])
@@ -117,7 +212,9 @@ def standalone():
     print(json.dumps({"msPerEpoch": times, "threads": torch.get_num_threads(), "torch": torch.__version__}))
 
 
-if a.spec:
+if a.matmul:
+    print(json.dumps({"gflops": matmul_gflops(a.matmul), "blas": blas_info()["name"]}))
+elif a.spec:
     worker(a.spec)
 else:
     standalone()

@@ -23,11 +23,6 @@
  *
  * Run: node dist/bench/training.js [--quick] [--backends=wasm,cpu]
  */
-import fs from "fs";
-import os from "os";
-import path from "path";
-import readline from "readline";
-import { spawn, type ChildProcessWithoutNullStreams } from "child_process";
 import * as tf from "@tensorflow/tfjs";
 import { seed, rng } from "../src/random/seed";
 import { useBackend, availableBackends, type BackendName } from "../src/backend";
@@ -36,12 +31,16 @@ import { mlp } from "../src/models/mlp";
 import { train } from "../src/training/train";
 import { l2 } from "../src/regularizers/norm-penalties";
 import { median } from "./stats";
+import { TorchWorker, matmulAsConfigured, unhealthy, type BlasInfo } from "./torch-worker";
+import { matmulPeak, mlpEpochFlops, type MatmulPeak } from "./peaks";
 
 export type Contender = "fit" | "train" | "pytorch";
 
 export interface BenchRow {
   name: string;
   contender: Contender;
+  /** PyTorch rows: intra-op and BLAS threads. */
+  threads?: number;
   /** tfjs backend of this block (PyTorch rows: the block it ran alongside). */
   backend: string;
   batch: number;
@@ -49,24 +48,46 @@ export interface BenchRow {
   samples: number[];
   /** Mean training data loss of the last epoch (sanity: all contenders learn alike). */
   lastLoss: number;
+  /** Matmul GFLOP/s this epoch achieved (mlpEpochFlops / median time). */
+  gflops: number;
+}
+
+export interface PyTorchInfo {
+  version: string;
+  threads: number[];
+  blas: BlasInfo;
+  /** Why ratios to PyTorch are not printed (reference BLAS), or null. */
+  unhealthy: string | null;
+  /** 1024² matmul GFLOP/s per thread count: the best of one sample per round, interleaved with the epochs. */
+  matmul: Record<number, number>;
+  /** Variables removed from the worker's environment (values as set), and the 1-thread matmul with them kept. */
+  unset: Record<string, string>;
+  matmulAsConfigured: number | string | null;
 }
 
 export interface TrainingBench {
   rows: BenchRow[];
   repeats: number;
-  /** PyTorch version and threads, or why it was skipped. */
-  pytorch: { version: string; threads: number } | { skipped: string };
+  /** PyTorch version, threads and BLAS, or why it was skipped. */
+  pytorch: PyTorchInfo | { skipped: string };
+  /** Each tfjs backend's kernel library and matmul GFLOP/s: the best of one sample per round in its block. */
+  peaks: Record<string, MatmulPeak>;
+  /** Matmul FLOPs of one epoch. */
+  epochFlops: number;
 }
+
+/** PyTorch is timed at each of these thread counts (intra-op and OpenBLAS alike); ratios are to its best. */
+export const TORCH_THREADS = [1, 2];
 
 const ALPHA = 1e-4;
 const LR = 1e-3;
 const SIZES = [64, 256, 256, 10];
 const DROPOUT = 0.5;
-const PYTHON = "/usr/bin/python3";
-const root = path.resolve(__dirname, "..", "..");
 
-export function contenderName(c: Contender, batch: number): string {
-  return c === "fit" ? `tfjs model.fit, batch ${batch}` : c === "train" ? `reglab train, batch ${batch}` : `PyTorch CPU, batch ${batch}`;
+export function contenderName(c: Contender, batch: number, threads?: number): string {
+  if (c === "fit") return `tfjs model.fit, batch ${batch}`;
+  if (c === "train") return `reglab train, batch ${batch}`;
+  return `PyTorch CPU, batch ${batch}, ${threads} thr`;
 }
 
 function chapterModel(forFit: boolean): tf.Sequential {
@@ -94,47 +115,6 @@ function permutations(n: number, count: number): Int32Array[] {
   });
 }
 
-/** The PyTorch worker (bench/torch_mlp.py --spec), driven one epoch at a time. */
-class TorchWorker {
-  private constructor(
-    private readonly proc: ChildProcessWithoutNullStreams,
-    private readonly lines: AsyncIterator<string>,
-    private readonly specPath: string,
-    readonly version: string,
-    readonly threads: number,
-  ) {}
-
-  static async start(spec: object): Promise<TorchWorker | string> {
-    if (!fs.existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-torch)`;
-    const specPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "reglab-bench-")), "spec.json");
-    fs.writeFileSync(specPath, JSON.stringify(spec));
-    const proc = spawn(PYTHON, [path.join(root, "bench", "torch_mlp.py"), "--spec", specPath], { stdio: ["pipe", "pipe", "pipe"] });
-    let stderr = "";
-    proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const lines = readline.createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
-    const first = await lines.next();
-    if (first.done) {
-      fs.rmSync(path.dirname(specPath), { recursive: true, force: true });
-      const why = /No module named '?torch/.test(stderr) ? "PyTorch is not installed (apt-get install python3-torch)" : `the PyTorch worker failed: ${stderr.trim().split("\n").pop()}`;
-      return why;
-    }
-    const hello = JSON.parse(first.value) as { torch: string; threads: number };
-    return new TorchWorker(proc, lines, specPath, hello.torch, hello.threads);
-  }
-
-  async epoch(key: string, batch: number, perm: number): Promise<{ ms: number; loss: number }> {
-    this.proc.stdin.write(JSON.stringify({ key, batch, perm }) + "\n");
-    const line = await this.lines.next();
-    if (line.done) throw new Error("the PyTorch worker exited in mid-benchmark");
-    return JSON.parse(line.value) as { ms: number; loss: number };
-  }
-
-  close(): void {
-    this.proc.stdin.end(JSON.stringify({ quit: true }) + "\n");
-    fs.rmSync(path.dirname(this.specPath), { recursive: true, force: true });
-  }
-}
-
 function torchSpec(digits: { x: tf.Tensor2D; labels: Int32Array; n: number }, perms: Int32Array[]): object {
   const model = chapterModel(false);
   const dense = model.layers.filter((l) => l.getClassName() === "Dense");
@@ -156,6 +136,18 @@ function torchSpec(digits: { x: tf.Tensor2D; labels: Int32Array; n: number }, pe
   };
 }
 
+interface Runner {
+  contender: Contender;
+  threads?: number;
+  run: (k: number) => Promise<{ ms: number; loss: number }>;
+}
+
+/** PyTorch's fastest row in the same backend block and batch size (its best thread count). */
+export function bestTorch(rows: BenchRow[], backend: string, batch: number): BenchRow | undefined {
+  const pts = rows.filter((o) => o.backend === backend && o.batch === batch && o.contender === "pytorch");
+  return pts.reduce<BenchRow | undefined>((best, o) => (!best || o.msPerEpoch < best.msPerEpoch ? o : best), undefined);
+}
+
 export async function benchTraining(opts: { quick?: boolean; backends?: string[]; log?: (s: string) => void } = {}): Promise<TrainingBench> {
   const log = opts.log ?? (() => {});
   const backends = opts.backends ?? (opts.quick ? ["wasm"] : availableBackends().filter((b) => b !== "cpu").concat("cpu"));
@@ -163,6 +155,7 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
   await useBackend(backends[0] as BackendName, { quiet: true });
   const first = loadDigits({ scale: true, oneHot: true });
   const n = first.n;
+  const epochFlops = mlpEpochFlops(n, SIZES);
   const perms = permutations(n, repeats + 1);
   const torchOrWhy = await TorchWorker.start(torchSpec(first, perms));
   first.x.dispose();
@@ -170,57 +163,83 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
   const torch = typeof torchOrWhy === "string" ? null : torchOrWhy;
   if (!torch) log(`PyTorch skipped: ${torchOrWhy as string}`);
   const rows: BenchRow[] = [];
+  const peaks: Record<string, MatmulPeak> = {};
+  const torchMatmul: Record<number, number[]> = {};
   try {
     for (const backend of backends) {
       await useBackend(backend as BackendName, { quiet: true });
       const digits = loadDigits({ scale: true, oneHot: true });
       const permTensors = perms.map((p) => tf.tensor1d(p, "int32"));
+      // Matmul peaks in the same minutes as the epochs: one sample of each per round, the best kept.
+      const peakSample = async (): Promise<void> => {
+        const p = matmulPeak({ warmUp: !peaks[backend] });
+        if (!peaks[backend] || p.gflops > peaks[backend].gflops) peaks[backend] = p;
+        if (torch) for (const t of TORCH_THREADS) (torchMatmul[t] ??= []).push(await torch.matmulGflops(t));
+      };
       for (const batchSize of [64, 256]) {
         const fitModel = chapterModel(true);
         fitModel.compile({ optimizer: tf.train.adam(LR), loss: "categoricalCrossentropy" });
         const ourModel = chapterModel(false);
         const ourOpt = tf.train.adam(LR);
         const key = `${backend}/${batchSize}`;
-        const runners: Record<Contender, ((k: number) => Promise<{ ms: number; loss: number }>) | null> = {
-          fit: async (k) => {
-            const t0 = performance.now();
-            const xs = tf.gather(digits.x, permTensors[k]);
-            const ys = tf.gather(digits.y, permTensors[k]);
-            const h = await fitModel.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
-            xs.dispose();
-            ys.dispose();
-            // fit's loss includes the L2 term; fine for a sanity column.
-            return { ms: performance.now() - t0, loss: h.history.loss[0] as number };
+        const runners: Runner[] = [
+          {
+            contender: "fit",
+            run: async (k) => {
+              const t0 = performance.now();
+              const xs = tf.gather(digits.x, permTensors[k]);
+              const ys = tf.gather(digits.y, permTensors[k]);
+              const h = await fitModel.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
+              xs.dispose();
+              ys.dispose();
+              // fit's loss includes the L2 term; fine for a sanity column.
+              return { ms: performance.now() - t0, loss: h.history.loss[0] as number };
+            },
           },
-          train: async (k) => {
-            const t0 = performance.now();
-            const xs = tf.gather(digits.x, permTensors[k]);
-            const ys = tf.gather(digits.y, permTensors[k]);
-            const h = await train(ourModel, { x: xs, y: ys }, { epochs: 1, batchSize, shuffle: false, optimizer: ourOpt, loss: "categoricalCrossentropy", penalty: l2(ALPHA), progress: false });
-            xs.dispose();
-            ys.dispose();
-            return { ms: performance.now() - t0, loss: h.loss[0] };
+          {
+            contender: "train",
+            run: async (k) => {
+              const t0 = performance.now();
+              const xs = tf.gather(digits.x, permTensors[k]);
+              const ys = tf.gather(digits.y, permTensors[k]);
+              const options = { epochs: 1, batchSize, shuffle: false, optimizer: ourOpt, penalty: l2(ALPHA), progress: false };
+              const h = await train(ourModel, { x: xs, y: ys }, { ...options, loss: "categoricalCrossentropy" });
+              xs.dispose();
+              ys.dispose();
+              return { ms: performance.now() - t0, loss: h.loss[0] };
+            },
           },
-          pytorch: torch ? (k) => torch.epoch(key, batchSize, k) : null,
-        };
-        const order = (Object.keys(runners) as Contender[]).filter((c) => runners[c]);
-        const samples = new Map<Contender, number[]>(order.map((c) => [c, []]));
-        const losses = new Map<Contender, number>();
-        for (const c of order) await runners[c]!(0); // warm-up
+          ...(torch
+            ? TORCH_THREADS.map((t): Runner => ({ contender: "pytorch", threads: t, run: (k) => torch.epoch(key, batchSize, k, t) }))
+            : []),
+        ];
+        const samples = runners.map((): number[] => []);
+        const losses = runners.map(() => NaN);
+        for (const r of runners) await r.run(0); // warm-up
         for (let r = 0; r < repeats; r++) {
           // Rotate who goes first so drift (GC, other processes) hits all alike.
-          for (let i = 0; i < order.length; i++) {
-            const c = order[(i + r) % order.length];
-            const res = await runners[c]!(r + 1);
-            samples.get(c)!.push(res.ms);
-            losses.set(c, res.loss);
+          for (let i = 0; i < runners.length; i++) {
+            const j = (i + r) % runners.length;
+            const res = await runners[j].run(r + 1);
+            samples[j].push(res.ms);
+            losses[j] = res.loss;
           }
+          await peakSample();
         }
-        for (const c of order) {
-          const s = samples.get(c)!;
-          rows.push({ name: contenderName(c, batchSize), contender: c, backend, batch: batchSize, msPerEpoch: median(s), samples: s, lastLoss: losses.get(c)! });
-          log(`${backend} ${contenderName(c, batchSize)}: ${median(s).toFixed(1)} ms/epoch`);
-        }
+        const pk = peaks[backend];
+        log(`${backend}: ${pk.size}² matmul, best so far ${pk.gflops.toFixed(1)} GFLOP/s (${pk.library})`);
+        runners.forEach((c, j) => {
+          const ms = median(samples[j]);
+          const name = contenderName(c.contender, batchSize, c.threads);
+          const gflops = epochFlops / (ms * 1e6);
+          const { contender, threads } = c;
+          const row: BenchRow = {
+            name, contender, threads, backend, batch: batchSize, msPerEpoch: ms, samples: samples[j], lastLoss: losses[j],
+            gflops,
+          };
+          rows.push(row);
+          log(`${backend} ${name}: ${ms.toFixed(1)} ms/epoch`);
+        });
         fitModel.dispose();
         ourModel.dispose();
         ourOpt.dispose();
@@ -232,7 +251,40 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
   } finally {
     torch?.close();
   }
-  return { rows, repeats, pytorch: torch ? { version: torch.version, threads: torch.threads } : { skipped: torchOrWhy as string } };
+  let pytorch: TrainingBench["pytorch"] = { skipped: torchOrWhy as string };
+  if (torch) {
+    const matmul: Record<number, number> = {};
+    for (const t of TORCH_THREADS) matmul[t] = Math.max(...torchMatmul[t]);
+    const unset = torch.unset;
+    const asConfigured = Object.keys(unset).length ? matmulAsConfigured() : null;
+    const blas = torch.blas;
+    const version = torch.version;
+    pytorch = { version, threads: TORCH_THREADS, blas, unhealthy: unhealthy(blas), matmul, unset, matmulAsConfigured: asConfigured };
+  }
+  return { rows, repeats, pytorch, peaks, epochFlops };
+}
+
+/** Lines describing each contender's kernel library and matmul rate (printed by `npm run bench` and the section alone). */
+export function comparatorLines(res: TrainingBench): string[] {
+  const out: string[] = [];
+  for (const [b, p] of Object.entries(res.peaks)) {
+    out.push(`tfjs ${b}: ${p.library}; ${p.size}² matmul ${p.gflops.toFixed(2)} GFLOP/s (best sample)`);
+  }
+  const pt = res.pytorch;
+  if ("skipped" in pt) {
+    out.push(`PyTorch skipped: ${pt.skipped}; ratios to PyTorch not computed`);
+    return out;
+  }
+  const mm = pt.threads.map((t) => `${pt.matmul[t].toFixed(1)} GFLOP/s at ${t} thread(s)`).join(", ") + " (best samples)";
+  out.push(`PyTorch ${pt.version} CPU: BLAS ${pt.blas.name} [${pt.blas.libraries.join(", ")}; torch BLAS_INFO=${pt.blas.torchBlasInfo}; ` +
+    `libblas.so.3 alternative ${pt.blas.alternative ?? "none"}]; 1024² matmul ${mm}`);
+  for (const [k, v] of Object.entries(pt.unset)) {
+    const asSet = pt.matmulAsConfigured;
+    out.push(`  ${k}=${v} is set here; unset for the PyTorch worker only (it forces OpenBLAS's ${v} kernels; ` +
+      `with it kept, 1 thread, one sample in a separate process: ${typeof asSet === "number" ? `${asSet.toFixed(1)} GFLOP/s` : asSet})`);
+  }
+  if (pt.unhealthy) out.push(`  NO RATIOS TO PYTORCH: ${pt.unhealthy}`);
+  return out;
 }
 
 if (require.main === module) {
@@ -241,12 +293,15 @@ if (require.main === module) {
   const b = args.find((a) => a.startsWith("--backends="));
   benchTraining({ quick, backends: b ? b.slice("--backends=".length).split(",") : undefined, log: (s) => console.error(s) })
     .then((res) => {
-      const p = res.pytorch;
-      console.log("skipped" in p ? `PyTorch skipped: ${p.skipped}` : `PyTorch ${p.version}, ${p.threads} thread(s)`);
+      for (const l of comparatorLines(res)) console.log(l);
+      const healthy = !("skipped" in res.pytorch) && !res.pytorch.unhealthy;
       for (const r of res.rows) {
-        const pt = res.rows.find((o) => o.backend === r.backend && o.batch === r.batch && o.contender === "pytorch");
-        const ratio = pt && r !== pt ? `${(r.msPerEpoch / pt.msPerEpoch).toFixed(2)}× PyTorch` : "";
-        console.log(`${r.backend.padEnd(10)} ${r.name.padEnd(28)} ${r.msPerEpoch.toFixed(1).padStart(8)} ms/epoch  loss ${r.lastLoss.toFixed(3)}  ${ratio}`);
+        const pt = bestTorch(res.rows, r.backend, r.batch);
+        const ratio = healthy && pt && r.contender !== "pytorch" ? `${(r.msPerEpoch / pt.msPerEpoch).toFixed(2)}× PyTorch best` : "";
+        const peak = r.contender === "pytorch" ? null : res.peaks[r.backend]?.gflops;
+        const ach = `${r.gflops.toFixed(1)} GFLOP/s${peak ? ` (${((100 * r.gflops) / peak).toFixed(0)}% of peak)` : ""}`;
+        const ms = r.msPerEpoch.toFixed(1).padStart(8);
+        console.log(`${r.backend.padEnd(6)} ${r.name.padEnd(30)} ${ms} ms/epoch  loss ${r.lastLoss.toFixed(3)}  ${ach}  ${ratio}`);
       }
     })
     .catch((e) => {

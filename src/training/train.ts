@@ -47,6 +47,8 @@ import { checkData, checkOutputs, type CheckedData } from "./data-checks";
 import { adversarialTraining } from "../regularizers/adversarial";
 import { semiSupervisedTerm } from "../regularizers/semi-supervised";
 import type { BatchTransform, Dataset, ObjectiveTerm, PrepareContext, Trainable, TrainOptions } from "./types";
+import { denseChainGradients, denseChainOf } from "./dense-chain";
+import { fusedAdamUpdate } from "../kernels/adam";
 
 export type * from "./types";
 export { asTrainableModel, outputNames, targetList, trainableVariables } from "./model-adapter";
@@ -190,6 +192,15 @@ async function trainChecked(
     .map((p, i) => ({ l2: p instanceof NormPenalty ? p.l2 : 0, vars: penaltyVars[i], on: fused[i] }))
     .filter((f) => f.on && f.vars.length > 0);
   let stepCount = 0;
+  // The hand-derived step (dense-chain.ts) when nothing needs the tape: no
+  // terms, no layer losses, only pure L2 penalties, one categorical
+  // cross-entropy output. `augment` only changes the batch, so it is fine.
+  const fast = options.fastPath ?? true;
+  const wants = (k: "denseChain" | "fusedAdam") => (typeof fast === "boolean" ? fast : fast[k] ?? true);
+  const oneCrossEntropy = obj.names.length === 1 && obj.lossSpecs[0] === "categoricalCrossentropy" && obj.lossWeights[0] === 1;
+  const plainObjective = terms.length === 0 && fused.every(Boolean) && oneCrossEntropy;
+  const chain = wants("denseChain") && plainObjective && tf.tidy(() => layerLosses().length === 0) ? denseChainOf(model, vars) : null;
+  const fusedAdam = wants("fusedAdam");
 
   // One step: returns [data, penalty, terms..., total, per-output..., metrics...] x size.
   const step = (xIn: tf.Tensor, yIn: tf.Tensor[], size: number, epoch: number): tf.Tensor1D =>
@@ -209,7 +220,7 @@ async function trainChecked(
       const prepared = terms.map((t) => (t.prepare ? t.prepare(base) : undefined));
       let logTerms: tf.Scalar[] = [];
       let extra: tf.Scalar[] = [];
-      let taped: Array<tf.Scalar | null> = [];
+      let taped: Array<tf.Scalar | null> = penalties.map(() => null);
       let layer: tf.Scalar[] = [];
       let tape: ReturnType<typeof recordTape> = null;
       // Taped objective: data loss + what autodiff must handle (L1 / elastic net, layer regularizers, terms).
@@ -227,16 +238,22 @@ async function trainChecked(
         return total;
       };
       const kept = (): tf.Tensor[] => [...logTerms, ...layer, ...extra, ...taped.filter((t): t is tf.Scalar => t !== null)];
-      let computed: { value: tf.Scalar; grads: tf.NamedTensorMap };
-      try {
-        computed = optimizer.computeGradients(objective, vars);
-      } catch (e) {
-        // A throwing model, penalty or term must not leak what was kept or taped (src/runtime/failed-tape.ts).
-        tf.dispose(kept());
-        releaseTape(tape);
-        throw e;
+      let value: tf.Scalar | null = null;
+      let grads: Record<string, tf.Tensor>;
+      if (chain) {
+        const r = denseChainGradients(chain, xb, yb[0]);
+        grads = r.grads;
+        logTerms = [r.loss, ...obj.metrics.map((m) => m.fn(yb[0], r.probs))];
+      } else {
+        try {
+          ({ value, grads } = optimizer.computeGradients(objective, vars));
+        } catch (e) {
+          // A throwing model, penalty or term must not leak what was kept or taped (src/runtime/failed-tape.ts).
+          tf.dispose(kept());
+          releaseTape(tape);
+          throw e;
+        }
       }
-      const { value, grads } = computed;
       // Penalty values at the weights before the update, summed in the same order as the objective (penalties, then layer losses).
       let pen: tf.Scalar = tf.scalar(0);
       penalties.forEach((p, i) => (pen = tf.add(pen, taped[i] ?? p.value(penaltyVars[i])) as tf.Scalar));
@@ -249,13 +266,15 @@ async function trainChecked(
         }
       }
       // As optimizer.minimize(f, false, vars) does: gradients in the order of `vars`.
-      optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      if (!(fusedAdam && fusedAdamUpdate(optimizer, vars, vars.map((v) => grads[v.name])))) {
+        optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      }
       if (projections.length) applyProjections(projections);
       stepCount++;
       let total = tf.add(dataWeight === 1 ? logTerms[0] : tf.mul(logTerms[0], dataWeight), pen);
       for (const e of extra) total = tf.add(total, e);
       const logs = tf.mul(tf.stack([logTerms[0], pen, ...extra, total, ...logTerms.slice(1)]), size) as tf.Tensor1D;
-      tf.dispose([value, ...kept()]);
+      tf.dispose([...(value ? [value] : []), ...kept()]);
       return logs;
     });
 

@@ -138,4 +138,11 @@ export interface TrainOptions {
   title?: string;
   /** Index of the first epoch (to continue a run). Default 0. */
   initialEpoch?: number;
+  /**
+   * Faster equivalents where they apply (default true): the hand-derived step
+   * for mlp()-shaped models (dense-chain.ts) and the one-kernel update of a
+   * tf.train.adam (src/kernels/adam.ts). false, or either part false: autodiff
+   * and tfjs's own update (for checks and A/B benchmarks).
+   */
+  fastPath?: boolean | { denseChain?: boolean; fusedAdam?: boolean };
 }
