@@ -10,7 +10,7 @@ import fs from "fs";
 import os from "os";
 import { Hub } from "../test/support/hub";
 import { classCells, quantile, runClass, type UserRun } from "../test/support/classroom";
-import { memoryMB } from "../test/support/hub";
+import { cpuSeconds, memoryMB } from "../test/support/hub";
 
 export interface ClassroomRow {
   users: number;
@@ -21,6 +21,11 @@ export interface ClassroomRow {
   /** classS / (users × one user's time alone). */
   vsSerial: number;
   kernelMB: number;
+  /** Mean CPU seconds per kernel, and of the user's server during the run. */
+  kernelCpuS: number;
+  serverCpuS: number;
+  /** users × (kernel + server CPU) / cores: the class's time if only it ran and CPU were the limit. */
+  cpuBoundS: number;
   serverMB: number;
   kernelsPerGiB: number;
   /** Mean CPU use of all cores during the class run, 0..1. */
@@ -42,31 +47,44 @@ function availableMB(): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function classRun(hub: Hub, n: number, round: string): Promise<{ runs: UserRun[]; classS: number; cpuBusy: number; minAvailableMB: number; serverMB: number }> {
+interface ClassRun {
+  runs: UserRun[];
+  classS: number;
+  cpuBusy: number;
+  minAvailableMB: number;
+  serverMB: number;
+  serverCpuS: number;
+}
+
+async function classRun(hub: Hub, n: number, round: string): Promise<ClassRun> {
   const names = Array.from({ length: n }, (_, i) => `${round}u${String(i).padStart(2, "0")}`);
   const users = await hub.createUsers(names);
   await Promise.all(users.map((u) => hub.startServer(u.name)));
   const cells = classCells();
   let minAvailableMB = availableMB();
   const sampler = setInterval(() => (minAvailableMB = Math.min(minAvailableMB, availableMB())), 250);
+  const serverPids = new Map<string, number>();
+  for (const u of users) {
+    const pid = (await hub.server(u.name))?.state?.pid;
+    if (pid) serverPids.set(u.name, pid);
+  }
+  const serverCpu0 = [...serverPids.values()].map(cpuSeconds);
   const c0 = cpuTimes();
   const t0 = Date.now();
   const runs = await runClass(hub, users, cells, { close: true });
   const classS = (Date.now() - t0) / 1000;
   const c1 = cpuTimes();
   clearInterval(sampler);
-  const serverMBs: number[] = [];
-  for (const u of users) {
-    const pid = (await hub.server(u.name))?.state?.pid;
-    if (pid) serverMBs.push(memoryMB(pid).rss);
-  }
+  const serverMBs = [...serverPids.values()].map((pid) => memoryMB(pid).rss);
+  const serverCpu = [...serverPids.values()].map((pid, i) => cpuSeconds(pid) - serverCpu0[i]);
   for (const u of users) await hub.api("DELETE", `/users/${u.name}/server`);
   for (const u of users) await hub.waitStopped(u.name);
   const serverMB = serverMBs.reduce((a, b) => a + b, 0) / Math.max(1, serverMBs.length);
-  return { runs, classS, cpuBusy: (c1.busy - c0.busy) / Math.max(1, c1.total - c0.total), minAvailableMB, serverMB };
+  const serverCpuS = serverCpu.reduce((a, b) => a + b, 0) / Math.max(1, serverCpu.length);
+  return { runs, classS, cpuBusy: (c1.busy - c0.busy) / Math.max(1, c1.total - c0.total), minAvailableMB, serverMB, serverCpuS };
 }
 
-export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string) => void } = {}): Promise<{ single: number; rows: ClassroomRow[] }> {
+export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string) => void } = {}): Promise<{ single: number; singleCpuS: number; rows: ClassroomRow[] }> {
   const log = opts.log ?? (() => undefined);
   const sizes = opts.sizes ?? [5, 10, 20];
   const hub = await Hub.start();
@@ -74,12 +92,13 @@ export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string)
     const alone = await classRun(hub, 1, "solo");
     if (alone.runs[0].failures.length) throw new Error(`a single user's notebook failed: ${alone.runs[0].failures.join("; ")}`);
     const single = alone.runs[0].wallS;
-    log(`one user alone: ${single.toFixed(1)} s, kernel ${alone.runs[0].rssMB.toFixed(0)} MB`);
+    log(`one user alone: ${single.toFixed(1)} s, kernel ${alone.runs[0].rssMB.toFixed(0)} MB, kernel CPU ${alone.runs[0].kernelCpuS.toFixed(1)} s, server CPU ${alone.serverCpuS.toFixed(1)} s`);
     const rows: ClassroomRow[] = [];
     for (const n of sizes) {
       const r = await classRun(hub, n, `n${n}`);
       const walls = r.runs.map((x) => x.wallS);
       const kernelMB = r.runs.reduce((a, x) => a + (Number.isFinite(x.rssMB) ? x.rssMB : 0), 0) / Math.max(1, r.runs.filter((x) => Number.isFinite(x.rssMB)).length);
+      const kernelCpuS = r.runs.reduce((a, x) => a + (Number.isFinite(x.kernelCpuS) ? x.kernelCpuS : 0), 0) / Math.max(1, r.runs.length);
       const row: ClassroomRow = {
         users: n,
         medianS: quantile(walls, 0.5),
@@ -87,6 +106,9 @@ export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string)
         classS: r.classS,
         vsSerial: r.classS / (n * single),
         kernelMB,
+        kernelCpuS,
+        serverCpuS: r.serverCpuS,
+        cpuBoundS: (n * (kernelCpuS + r.serverCpuS)) / os.cpus().length,
         serverMB: r.serverMB,
         kernelsPerGiB: 1024 / kernelMB,
         cpuBusy: r.cpuBusy,
@@ -96,10 +118,11 @@ export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string)
       rows.push(row);
       log(`${n} users: median ${row.medianS.toFixed(1)} s, p90 ${row.p90S.toFixed(1)} s, class ${row.classS.toFixed(1)} s ` +
         `(${row.vsSerial.toFixed(2)}× ${n} × alone), CPU ${(row.cpuBusy * 100).toFixed(0)}% of ${os.cpus().length} cores, ` +
+        `CPU per user ${kernelCpuS.toFixed(1)} s kernel + ${r.serverCpuS.toFixed(1)} s server (CPU-bound class ${row.cpuBoundS.toFixed(1)} s), ` +
         `kernel ${kernelMB.toFixed(0)} MB, server ${row.serverMB.toFixed(0)} MB, min available ${(row.minAvailableMB / 1024).toFixed(1)} GiB, failures ${row.failures}`);
       for (const x of r.runs) if (x.failures.length) log(`  ${x.user}: ${x.failures.join("; ")}`);
     }
-    return { single, rows };
+    return { single, singleCpuS: alone.runs[0].kernelCpuS + alone.serverCpuS, rows };
   } finally {
     await hub.close();
   }

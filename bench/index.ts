@@ -138,11 +138,12 @@ function notebooksSection(): Row[] {
 
 async function classroomSection(users: number[] | undefined): Promise<Row[]> {
   const res = await benchClassroom({ sizes: users, log: (s) => console.log(`  ${s}`) });
-  const rows: Row[] = [{ section: "classroom", name: "one user alone: notebook", value: res.single, unit: "s", note: "00-welcome + a chart, kernel start included" }];
+  const rows: Row[] = [{ section: "classroom", name: "one user alone: notebook", value: res.single, unit: "s", note: `00-welcome + a chart, kernel start included; CPU ${res.singleCpuS.toFixed(1)} s` }];
   for (const r of res.rows) {
     const p = `${r.users} users`;
     rows.push({ section: "classroom", name: `${p}: median / p90 per notebook`, value: r.medianS, unit: "s", note: `p90 ${r.p90S.toFixed(1)} s; failures ${r.failures}` });
     rows.push({ section: "classroom", name: `${p}: whole class`, value: r.classS, unit: "s", note: `${r.vsSerial.toFixed(2)}× ${r.users} × one alone; saturates: ${saturation(r)}` });
+    rows.push({ section: "classroom", name: `${p}: CPU per user (kernel + server)`, value: r.kernelCpuS + r.serverCpuS, unit: "s", note: `kernel ${r.kernelCpuS.toFixed(1)} s + server ${r.serverCpuS.toFixed(1)} s; ${r.users} users on ${os.cpus().length} cores need ≥ ${r.cpuBoundS.toFixed(1)} s` });
     rows.push({ section: "classroom", name: `${p}: kernel RSS after the notebook`, value: r.kernelMB, unit: "MB", note: `${r.kernelsPerGiB.toFixed(1)} kernels/GiB; + ${r.serverMB.toFixed(0)} MB per user server` });
   }
   return rows;

@@ -8,7 +8,7 @@
 import fs from "fs";
 import path from "path";
 import { createKernel, WsKernel, type CellOutput } from "./jupyter-ws";
-import { kernelPid, memoryMB, type Hub, type UserServer } from "./hub";
+import { cpuSeconds, kernelPid, memoryMB, type Hub, type UserServer } from "./hub";
 
 export const CLASSROOM_NOTEBOOK = path.resolve(__dirname, "..", "..", "..", "notebooks", "00-welcome.ipynb");
 
@@ -62,6 +62,8 @@ export interface UserRun {
   kernelStartS: number;
   rssMB: number;
   peakMB: number;
+  /** CPU seconds the kernel used (start included): the class's cost whatever else runs on the machine. */
+  kernelCpuS: number;
   /** Empty when every cell completed with the expected outputs. */
   failures: string[];
 }
@@ -69,7 +71,7 @@ export interface UserRun {
 /** Run the class notebook on one user's new kernel; the websocket is left open (`kernel`) unless `close`. */
 export async function runUser(hub: Hub, u: UserServer, cells: ClassCell[], opts: { close?: boolean } = {}): Promise<UserRun> {
   const t0 = Date.now();
-  const run: UserRun = { user: u.name, kernelId: "", kernel: null, wallS: NaN, kernelStartS: NaN, rssMB: NaN, peakMB: NaN, failures: [] };
+  const run: UserRun = { user: u.name, kernelId: "", kernel: null, wallS: NaN, kernelStartS: NaN, rssMB: NaN, peakMB: NaN, kernelCpuS: NaN, failures: [] };
   try {
     run.kernelId = await createKernel(u.url, u.token, hub.kernelName);
     run.kernel = await WsKernel.connect(u.url, u.token, run.kernelId);
@@ -87,7 +89,10 @@ export async function runUser(hub: Hub, u: UserServer, cells: ClassCell[], opts:
     run.wallS = (Date.now() - t0) / 1000;
     const pid = kernelPid(run.kernelId);
     if (pid === null) run.failures.push("kernel process not found after the notebook");
-    else Object.assign(run, (({ rss, peak }) => ({ rssMB: rss, peakMB: peak }))(memoryMB(pid)));
+    else {
+      const m = memoryMB(pid);
+      Object.assign(run, { rssMB: m.rss, peakMB: m.peak, kernelCpuS: cpuSeconds(pid) });
+    }
   } catch (e) {
     run.failures.push(e instanceof Error ? e.message : String(e));
   }
@@ -112,7 +117,7 @@ export function quantile(xs: number[], q: number): number {
 export function runTable(runs: UserRun[]): string {
   const lines = runs.map((r) =>
     `${r.user.padEnd(8)} wall ${r.wallS.toFixed(1).padStart(6)} s  first cell ${r.kernelStartS.toFixed(1).padStart(5)} s  ` +
-    `kernel RSS ${r.rssMB.toFixed(0).padStart(4)} MB (peak ${r.peakMB.toFixed(0)})  ${r.failures.length ? "FAILED: " + r.failures.join("; ") : "ok"}`,
+    `kernel RSS ${r.rssMB.toFixed(0).padStart(4)} MB (peak ${r.peakMB.toFixed(0)}), CPU ${r.kernelCpuS.toFixed(1)} s  ${r.failures.length ? "FAILED: " + r.failures.join("; ") : "ok"}`,
   );
   const w = runs.map((r) => r.wallS);
   lines.push(`median ${quantile(w, 0.5).toFixed(1)} s, p90 ${quantile(w, 0.9).toFixed(1)} s, max RSS ${Math.max(...runs.map((r) => r.rssMB)).toFixed(0)} MB`);
