@@ -7,6 +7,7 @@
  * is the reference. `npm run bench -- --only=memory [--notebooks=a,b]`.
  */
 import fs from "fs";
+import os from "os";
 import path from "path";
 import { KernelClient, type KernelLaunch } from "../kernel/protocol/client";
 import { kernelArgv } from "../kernel/kernelspec";
@@ -34,7 +35,8 @@ const FIRST_CHART =
   'chart({ data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }] }, mark: "line", ' +
   'encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } })';
 
-const reglabLaunch = (): KernelLaunch => ({ argv: kernelArgv(), cwd: notebooksDir, env: { ...process.env, REGLAB_HEADLESS: "1" } });
+/** Kernels run in a scratch copy of notebooks/: what notebooks write stays out of the checkout. */
+const reglabLaunch = (cwd: string): KernelLaunch => ({ argv: kernelArgv(), cwd, env: { ...process.env, REGLAB_HEADLESS: "1" } });
 
 async function staged(launch: KernelLaunch, stages: Array<[string, string[]]>, rows: MemoryRow[], prefix: string): Promise<void> {
   let t0 = performance.now();
@@ -77,10 +79,21 @@ export function chapterNotebooks(only?: string[]): string[] {
 export async function benchKernelMemory(opts: { notebooks?: string[]; log?: (s: string) => void } = {}): Promise<MemoryRow[]> {
   const log = opts.log ?? (() => undefined);
   const rows: MemoryRow[] = [];
-  const tslab = { argv: [process.execPath, path.join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"], cwd: notebooksDir };
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-bench-mem-"));
+  try {
+    await profile(cwd, rows, opts.notebooks, log);
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function profile(cwd: string, rows: MemoryRow[], notebooks: string[] | undefined, log: (s: string) => void): Promise<void> {
+  for (const nb of chapterNotebooks(notebooks)) fs.copyFileSync(path.join(notebooksDir, nb), path.join(cwd, nb));
+  const tslab = { argv: [process.execPath, path.join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"], cwd };
   await staged(tslab, [["first cell", ["1 + 1"]]], rows, "tslab: ");
   await staged(
-    reglabLaunch(),
+    reglabLaunch(cwd),
     [
       ["first cell (backend chosen)", ["1 + 1"]],
       ['import { seed } from "reglab"', ['import { seed } from "reglab";\nseed(1)']],
@@ -89,9 +102,15 @@ export async function benchKernelMemory(opts: { notebooks?: string[]; log?: (s: 
     rows,
     "reglab: ",
   );
-  for (const nb of chapterNotebooks(opts.notebooks)) {
-    await staged(reglabLaunch(), [[`after ${nb}`, codeCells(path.join(notebooksDir, nb))]], rows, "reglab: ");
-    log(`${nb}: ${rows[rows.length - 1].rssMB.toFixed(0)} MB`);
+  for (const nb of chapterNotebooks(notebooks)) {
+    try {
+      await staged(reglabLaunch(cwd), [[`after ${nb}`, codeCells(path.join(notebooksDir, nb))]], rows, "reglab: ");
+      log(`${nb}: ${rows[rows.length - 1].rssMB.toFixed(0)} MB`);
+    } catch (e) {
+      // A notebook whose kernel dies is a figure too; the other notebooks still get theirs.
+      const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+      rows.push({ stage: `reglab: after ${nb}: FAILED (${msg})`, rssMB: NaN, peakMB: NaN, seconds: NaN });
+      log(`${nb}: FAILED: ${msg}`);
+    }
   }
-  return rows;
 }
