@@ -37,7 +37,9 @@ function isHistory(v: unknown): v is HistoryShape {
   if (typeof v !== "object" || v === null || className(v) !== "History") return false;
   const h = v as Record<string, unknown>;
   const cols = h.metrics ?? h.history;
-  return Array.isArray(h.epoch) && typeof cols === "object" && cols !== null && !Array.isArray(cols);
+  // A history with no epochs or no metrics yet has no table: it shows as an object.
+  if (!Array.isArray(h.epoch) || h.epoch.length === 0 || typeof cols !== "object" || cols === null || Array.isArray(cols)) return false;
+  return Object.keys(cols).length > 0;
 }
 
 /** Row positions to show: all, or evenly spaced ones including the first and last. */

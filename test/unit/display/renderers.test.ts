@@ -36,6 +36,18 @@ describe("display renderers", () => {
     assert.ok(String(b.data["text/html"]).includes("&lt;y&gt;"), "cells are HTML-escaped");
   });
 
+  it("a History with no epochs yet shows as an object, not a table", () => {
+    class History {
+      epoch: number[] = [];
+      metrics: Record<string, number[]> = {};
+    }
+    assert.deepEqual(Object.keys(toMimeBundle(new History()).data), ["text/plain"]);
+    const h = new History();
+    h.epoch.push(1);
+    h.metrics.loss = [0.5];
+    assert.match(String(toMimeBundle(h).data["text/plain"]), /^History: 1 epoch \(loss\)/);
+  });
+
   it("loading src/display does not load src/frames", () => {
     const code =
       `require(${JSON.stringify(path.join(dist, "src", "display"))});` +
