@@ -84,7 +84,13 @@ async function classRun(hub: Hub, n: number, round: string): Promise<ClassRun> {
   return { runs, classS, cpuBusy: (c1.busy - c0.busy) / Math.max(1, c1.total - c0.total), minAvailableMB, serverMB, serverCpuS };
 }
 
-export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string) => void } = {}): Promise<{ single: number; singleCpuS: number; rows: ClassroomRow[] }> {
+export interface ClassroomResult {
+  single: number;
+  singleCpuS: number;
+  rows: ClassroomRow[];
+}
+
+export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string) => void } = {}): Promise<ClassroomResult> {
   const log = opts.log ?? (() => undefined);
   const sizes = opts.sizes ?? [5, 10, 20];
   const hub = await Hub.start();
@@ -92,12 +98,15 @@ export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string)
     const alone = await classRun(hub, 1, "solo");
     if (alone.runs[0].failures.length) throw new Error(`a single user's notebook failed: ${alone.runs[0].failures.join("; ")}`);
     const single = alone.runs[0].wallS;
-    log(`one user alone: ${single.toFixed(1)} s, kernel ${alone.runs[0].rssMB.toFixed(0)} MB, kernel CPU ${alone.runs[0].kernelCpuS.toFixed(1)} s, server CPU ${alone.serverCpuS.toFixed(1)} s`);
+    const a = alone.runs[0];
+    log(`one user alone: ${single.toFixed(1)} s, kernel ${a.rssMB.toFixed(0)} MB, ` +
+      `kernel CPU ${a.kernelCpuS.toFixed(1)} s, server CPU ${alone.serverCpuS.toFixed(1)} s`);
     const rows: ClassroomRow[] = [];
     for (const n of sizes) {
       const r = await classRun(hub, n, `n${n}`);
       const walls = r.runs.map((x) => x.wallS);
-      const kernelMB = r.runs.reduce((a, x) => a + (Number.isFinite(x.rssMB) ? x.rssMB : 0), 0) / Math.max(1, r.runs.filter((x) => Number.isFinite(x.rssMB)).length);
+      const measured = r.runs.filter((x) => Number.isFinite(x.rssMB));
+      const kernelMB = measured.reduce((sum, x) => sum + x.rssMB, 0) / Math.max(1, measured.length);
       const kernelCpuS = r.runs.reduce((a, x) => a + (Number.isFinite(x.kernelCpuS) ? x.kernelCpuS : 0), 0) / Math.max(1, r.runs.length);
       const row: ClassroomRow = {
         users: n,
@@ -118,8 +127,9 @@ export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string)
       rows.push(row);
       log(`${n} users: median ${row.medianS.toFixed(1)} s, p90 ${row.p90S.toFixed(1)} s, class ${row.classS.toFixed(1)} s ` +
         `(${row.vsSerial.toFixed(2)}× ${n} × alone), CPU ${(row.cpuBusy * 100).toFixed(0)}% of ${os.cpus().length} cores, ` +
-        `CPU per user ${kernelCpuS.toFixed(1)} s kernel + ${r.serverCpuS.toFixed(1)} s server (CPU-bound class ${row.cpuBoundS.toFixed(1)} s), ` +
-        `kernel ${kernelMB.toFixed(0)} MB, server ${row.serverMB.toFixed(0)} MB, min available ${(row.minAvailableMB / 1024).toFixed(1)} GiB, failures ${row.failures}`);
+        `CPU per user ${kernelCpuS.toFixed(1)} s kernel + ${r.serverCpuS.toFixed(1)} s server ` +
+        `(CPU-bound class ${row.cpuBoundS.toFixed(1)} s), kernel ${kernelMB.toFixed(0)} MB, server ${row.serverMB.toFixed(0)} MB, ` +
+        `min available ${(row.minAvailableMB / 1024).toFixed(1)} GiB, failures ${row.failures}`);
       for (const x of r.runs) if (x.failures.length) log(`  ${x.user}: ${x.failures.join("; ")}`);
     }
     return { single, singleCpuS: alone.runs[0].kernelCpuS + alone.serverCpuS, rows };

@@ -53,7 +53,9 @@ function parseArgs(argv: string[]): BenchArgs {
     else if (a === "--users" || a.startsWith("--users=")) {
       const v = a === "--users" ? argv[++i] : a.slice("--users=".length);
       users = (v ?? "").split(",").map(Number);
-      if (users.length === 0 || users.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--users needs positive integers (e.g. --users 10 or --users 5,10,20), got "${v}"`);
+      if (users.length === 0 || users.some((n) => !Number.isInteger(n) || n < 1)) {
+        throw new Error(`--users needs positive integers (e.g. --users 10 or --users 5,10,20), got "${v}"`);
+      }
     } else if (a.startsWith("--notebooks=")) notebooks = a.slice("--notebooks=".length).split(",");
     else if (a.startsWith("--only=")) {
       const names = a.slice("--only=".length).split(",");
@@ -62,7 +64,10 @@ function parseArgs(argv: string[]): BenchArgs {
       }
       only = new Set(names as Section[]);
     } else if (a === "--help" || a === "-h") {
-      console.log("Usage: npm run bench -- [--quick] [--only=training,kernel,charts,notebooks,classroom,memory] [--users N[,M]] [--notebooks=a.ipynb,...]");
+      console.log(
+        "Usage: npm run bench -- [--quick] [--only=training,kernel,charts,notebooks,classroom,memory]\n" +
+          "                        [--users N[,M]] [--notebooks=a.ipynb,...]",
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -138,20 +143,33 @@ function notebooksSection(): Row[] {
 
 async function classroomSection(users: number[] | undefined): Promise<Row[]> {
   const res = await benchClassroom({ sizes: users, log: (s) => console.log(`  ${s}`) });
-  const rows: Row[] = [{ section: "classroom", name: "one user alone: notebook", value: res.single, unit: "s", note: `00-welcome + a chart, kernel start included; CPU ${res.singleCpuS.toFixed(1)} s` }];
+  const row = (name: string, value: number, unit: string, note: string): Row => ({ section: "classroom", name, value, unit, note });
+  const aloneNote = `00-welcome + a chart, kernel start included; CPU ${res.singleCpuS.toFixed(1)} s`;
+  const rows = [row("one user alone: notebook", res.single, "s", aloneNote)];
   for (const r of res.rows) {
     const p = `${r.users} users`;
-    rows.push({ section: "classroom", name: `${p}: median / p90 per notebook`, value: r.medianS, unit: "s", note: `p90 ${r.p90S.toFixed(1)} s; failures ${r.failures}` });
-    rows.push({ section: "classroom", name: `${p}: whole class`, value: r.classS, unit: "s", note: `${r.vsSerial.toFixed(2)}× ${r.users} × one alone; saturates: ${saturation(r)}` });
-    rows.push({ section: "classroom", name: `${p}: CPU per user (kernel + server)`, value: r.kernelCpuS + r.serverCpuS, unit: "s", note: `kernel ${r.kernelCpuS.toFixed(1)} s + server ${r.serverCpuS.toFixed(1)} s; ${r.users} users on ${os.cpus().length} cores need ≥ ${r.cpuBoundS.toFixed(1)} s` });
-    rows.push({ section: "classroom", name: `${p}: kernel RSS after the notebook`, value: r.kernelMB, unit: "MB", note: `${r.kernelsPerGiB.toFixed(1)} kernels/GiB; + ${r.serverMB.toFixed(0)} MB per user server` });
+    const cores = os.cpus().length;
+    rows.push(
+      row(`${p}: median / p90 per notebook`, r.medianS, "s", `p90 ${r.p90S.toFixed(1)} s; failures ${r.failures}`),
+      row(`${p}: whole class`, r.classS, "s", `${r.vsSerial.toFixed(2)}× ${r.users} × one alone; saturates: ${saturation(r)}`),
+      row(`${p}: CPU per user (kernel + server)`, r.kernelCpuS + r.serverCpuS, "s",
+        `kernel ${r.kernelCpuS.toFixed(1)} s + server ${r.serverCpuS.toFixed(1)} s; ${r.users} users on ${cores} cores need ≥ ${r.cpuBoundS.toFixed(1)} s`),
+      row(`${p}: kernel RSS after the notebook`, r.kernelMB, "MB",
+        `${r.kernelsPerGiB.toFixed(1)} kernels/GiB; + ${r.serverMB.toFixed(0)} MB per user server`),
+    );
   }
   return rows;
 }
 
 async function memorySection(notebooks: string[] | undefined): Promise<Row[]> {
   const rows = await benchKernelMemory({ notebooks, log: (s) => console.log(`  ${s}`) });
-  return rows.map((r) => ({ section: "memory" as const, name: r.stage, value: r.rssMB, unit: "MB RSS", note: `peak ${r.peakMB.toFixed(0)} MB; ${r.seconds.toFixed(2)} s` }));
+  return rows.map((r) => ({
+    section: "memory" as const,
+    name: r.stage,
+    value: r.rssMB,
+    unit: "MB RSS",
+    note: `peak ${r.peakMB.toFixed(0)} MB; ${r.seconds.toFixed(2)} s`,
+  }));
 }
 
 function printTable(rows: Row[]): void {

@@ -90,7 +90,8 @@ export async function benchKernelMemory(opts: { notebooks?: string[]; log?: (s: 
 
 async function profile(cwd: string, rows: MemoryRow[], notebooks: string[] | undefined, log: (s: string) => void): Promise<void> {
   for (const nb of chapterNotebooks(notebooks)) fs.copyFileSync(path.join(notebooksDir, nb), path.join(cwd, nb));
-  const tslab = { argv: [process.execPath, path.join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"], cwd };
+  const tslabBin = path.join(root, "node_modules", "tslab", "bin", "tslab");
+  const tslab = { argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"], cwd };
   await staged(tslab, [["first cell", ["1 + 1"]]], rows, "tslab: ");
   await staged(
     reglabLaunch(cwd),

@@ -71,7 +71,9 @@ export interface UserRun {
 /** Run the class notebook on one user's new kernel; the websocket is left open (`kernel`) unless `close`. */
 export async function runUser(hub: Hub, u: UserServer, cells: ClassCell[], opts: { close?: boolean } = {}): Promise<UserRun> {
   const t0 = Date.now();
-  const run: UserRun = { user: u.name, kernelId: "", kernel: null, wallS: NaN, kernelStartS: NaN, rssMB: NaN, peakMB: NaN, kernelCpuS: NaN, failures: [] };
+  const run: UserRun = {
+    user: u.name, kernelId: "", kernel: null, wallS: NaN, kernelStartS: NaN, rssMB: NaN, peakMB: NaN, kernelCpuS: NaN, failures: [],
+  };
   try {
     run.kernelId = await createKernel(u.url, u.token, hub.kernelName);
     run.kernel = await WsKernel.connect(u.url, u.token, run.kernelId);
@@ -84,7 +86,8 @@ export async function runUser(hub: Hub, u: UserServer, cells: ClassCell[], opts:
         run.failures.push(`cell ${i}: outputs differ:\n  got      ${JSON.stringify(shown)}\n  expected ${JSON.stringify(cell.expected)}`);
       }
       const mimes = new Set(r.outputs.flatMap((o) => Object.keys(o.data ?? {})));
-      for (const m of cell.mimes) if (!mimes.has(m)) run.failures.push(`cell ${i}: no ${m} output (got ${[...mimes].join(", ") || "none"})`);
+      const got = [...mimes].join(", ") || "none";
+      for (const m of cell.mimes) if (!mimes.has(m)) run.failures.push(`cell ${i}: no ${m} output (got ${got})`);
     }
     run.wallS = (Date.now() - t0) / 1000;
     const pid = kernelPid(run.kernelId);
@@ -117,9 +120,11 @@ export function quantile(xs: number[], q: number): number {
 export function runTable(runs: UserRun[]): string {
   const lines = runs.map((r) =>
     `${r.user.padEnd(8)} wall ${r.wallS.toFixed(1).padStart(6)} s  first cell ${r.kernelStartS.toFixed(1).padStart(5)} s  ` +
-    `kernel RSS ${r.rssMB.toFixed(0).padStart(4)} MB (peak ${r.peakMB.toFixed(0)}), CPU ${r.kernelCpuS.toFixed(1)} s  ${r.failures.length ? "FAILED: " + r.failures.join("; ") : "ok"}`,
+    `kernel RSS ${r.rssMB.toFixed(0).padStart(4)} MB (peak ${r.peakMB.toFixed(0)}), CPU ${r.kernelCpuS.toFixed(1)} s  ` +
+    (r.failures.length ? "FAILED: " + r.failures.join("; ") : "ok"),
   );
   const w = runs.map((r) => r.wallS);
-  lines.push(`median ${quantile(w, 0.5).toFixed(1)} s, p90 ${quantile(w, 0.9).toFixed(1)} s, max RSS ${Math.max(...runs.map((r) => r.rssMB)).toFixed(0)} MB`);
+  const maxRss = Math.max(...runs.map((r) => r.rssMB));
+  lines.push(`median ${quantile(w, 0.5).toFixed(1)} s, p90 ${quantile(w, 0.9).toFixed(1)} s, max RSS ${maxRss.toFixed(0)} MB`);
   return lines.join("\n");
 }

@@ -29,7 +29,9 @@ export const SINGLEUSER = "/usr/bin/jupyterhub-singleuser";
 
 /** Why the hub cannot run here, or null. */
 export function hubUnavailable(): string | null {
-  for (const f of [JUPYTERHUB, SINGLEUSER, "/usr/bin/python3"]) if (!fs.existsSync(f)) return `${f} missing (apt-get install jupyterhub jupyter-notebook)`;
+  for (const f of [JUPYTERHUB, SINGLEUSER, "/usr/bin/python3"]) {
+    if (!fs.existsSync(f)) return `${f} missing (apt-get install jupyterhub jupyter-notebook)`;
+  }
   const chp = chpScript();
   if (!fs.existsSync(chp)) return `${chp} missing (npm ci installs configurable-http-proxy)`;
   return null;
@@ -61,12 +63,30 @@ export interface UserServer {
   home: string;
 }
 
+/** The parts of the hub's server model read here (`state` needs the admin:server_state scope). */
+export interface ServerModel {
+  ready: boolean;
+  pending: string | null;
+  state?: { pid?: number };
+}
+
 export interface HubOptions {
   /** Seconds between the hub's polls of each server (how fast it notices a dead one). */
   pollInterval?: number;
 }
 
-function configText(o: { dir: string; proxyPort: number; hubPort: number; apiPort: number; proxyToken: string; adminToken: string; jupyterPath?: string; poll: number }): string {
+interface HubConfig {
+  dir: string;
+  proxyPort: number;
+  hubPort: number;
+  apiPort: number;
+  proxyToken: string;
+  adminToken: string;
+  jupyterPath?: string;
+  poll: number;
+}
+
+function configText(o: HubConfig): string {
   const env: Record<string, string> = { JUPYTERHUB_SINGLEUSER_APP: "notebook.notebookapp.NotebookApp" };
   if (o.jupyterPath) env.JUPYTER_PATH = o.jupyterPath;
   const py = (v: unknown) => JSON.stringify(v);
@@ -129,7 +149,9 @@ export class Hub {
     try {
       h.installKernelspec();
       const jupyterPath = h.kernelspecPrefix === "/usr/local" ? undefined : path.join(h.kernelspecPrefix, "share", "jupyter");
-      fs.writeFileSync(path.join(dir, "jupyterhub_config.py"), configText({ dir, proxyPort, hubPort, apiPort, proxyToken: h.proxyToken, adminToken: h.adminToken, jupyterPath, poll: opts.pollInterval ?? 2 }));
+      const poll = opts.pollInterval ?? 2;
+      const config: HubConfig = { dir, proxyPort, hubPort, apiPort, proxyToken: h.proxyToken, adminToken: h.adminToken, jupyterPath, poll };
+      fs.writeFileSync(path.join(dir, "jupyterhub_config.py"), configText(config));
       h.startProxy();
       await h.startHub();
     } catch (e) {
@@ -141,7 +163,8 @@ export class Hub {
 
   private installKernelspec(): void {
     this.kernelspecPrefix = process.getuid?.() === 0 ? "/usr/local" : path.join(this.dir, "prefix");
-    const r = spawnSync(process.execPath, [path.join(root, "bin", "reglab.js"), "install", "--prefix", this.kernelspecPrefix, "--name", this.kernelName], { encoding: "utf8" });
+    const args = [path.join(root, "bin", "reglab.js"), "install", "--prefix", this.kernelspecPrefix, "--name", this.kernelName];
+    const r = spawnSync(process.execPath, args, { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`reglab install failed: ${r.stderr}${r.stdout}`);
   }
 
@@ -150,9 +173,11 @@ export class Hub {
   }
 
   private startProxy(): void {
-    const args = [chpScript(), "--ip", "127.0.0.1", "--port", String(this.proxyPort), "--api-ip", "127.0.0.1", "--api-port", String(this.apiPort),
+    const args = [chpScript(), "--ip", "127.0.0.1", "--port", String(this.proxyPort),
+      "--api-ip", "127.0.0.1", "--api-port", String(this.apiPort),
       "--default-target", `http://127.0.0.1:${this.hubPort}`, "--error-target", `http://127.0.0.1:${this.hubPort}/hub/error`];
-    this.proxy = spawn(process.execPath, args, { env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: this.proxyToken }, stdio: ["ignore", "pipe", "pipe"] });
+    const env = { ...process.env, CONFIGPROXY_AUTH_TOKEN: this.proxyToken };
+    this.proxy = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     const out = this.log("proxy");
     this.proxy.stdout?.pipe(out);
     this.proxy.stderr?.pipe(out);
@@ -161,7 +186,8 @@ export class Hub {
   /** Start (or restart) the hub process and wait until its API answers. */
   async startHub(timeoutMs = 90_000): Promise<void> {
     if (this.hub) throw new Error("hub already running");
-    this.hub = spawn("/usr/bin/python3", [JUPYTERHUB, "-f", path.join(this.dir, "jupyterhub_config.py")], { cwd: this.dir, stdio: ["ignore", "pipe", "pipe"] });
+    const args = [JUPYTERHUB, "-f", path.join(this.dir, "jupyterhub_config.py")];
+    this.hub = spawn("/usr/bin/python3", args, { cwd: this.dir, stdio: ["ignore", "pipe", "pipe"] });
     const out = this.log("hub");
     this.hub.stdout?.pipe(out);
     this.hub.stderr?.pipe(out);
@@ -228,8 +254,8 @@ export class Hub {
   }
 
   /** The user's server as the hub reports it (`undefined`: not running). */
-  async server(name: string): Promise<{ ready: boolean; pending: string | null; state?: { pid?: number } } | undefined> {
-    const r = await this.api<{ servers?: Record<string, { ready: boolean; pending: string | null; state?: { pid?: number } }> }>("GET", `/users/${name}`);
+  async server(name: string): Promise<ServerModel | undefined> {
+    const r = await this.api<{ servers?: Record<string, ServerModel> }>("GET", `/users/${name}`);
     if (r.status !== 200) throw new Error(`GET /users/${name}: HTTP ${r.status}`);
     return r.json.servers?.[""];
   }

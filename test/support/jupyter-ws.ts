@@ -99,7 +99,14 @@ export class WsKernel {
     const msgId = randomUUID();
     const msg = {
       channel: "shell",
-      header: { msg_id: msgId, username: "classroom", session: this.session, msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
+      header: {
+        msg_id: msgId,
+        username: "classroom",
+        session: this.session,
+        msg_type: "execute_request",
+        version: "5.3",
+        date: new Date().toISOString(),
+      },
       parent_header: {},
       metadata: {},
       content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },

@@ -49,9 +49,10 @@ describe("display renderers", () => {
   });
 
   it("loading src/display does not load src/frames", () => {
+    const framesDir = JSON.stringify(path.join(dist, "src", "frames") + path.sep);
     const code =
       `require(${JSON.stringify(path.join(dist, "src", "display"))});` +
-      `const frames = Object.keys(require.cache).filter((k) => k.includes(${JSON.stringify(path.join(dist, "src", "frames") + path.sep)}));` +
+      `const frames = Object.keys(require.cache).filter((k) => k.includes(${framesDir}));` +
       `process.stdout.write(JSON.stringify(frames));`;
     const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
