@@ -1,5 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --only=training,conv,kernel,charts,notebooks]`
+ * Opt-in sections (heavy, run only when named): `--only=classroom [--users N[,M…]]`
+ * (a class on a local JupyterHub, default 5,10,20 users) and
+ * `--only=memory [--notebooks=a.ipynb,…]` (kernel RSS by stage and per notebook).
  *
  * Every contender runs in the same process run, interleaved, so figures are
  * read as ratios; absolute times are context only. Writes
@@ -13,12 +16,16 @@ import { benchTraining, bestTorch, comparatorLines } from "./training";
 import { benchConv } from "./conv";
 import { benchCharts } from "./charts";
 import { benchKernels, benchMagicsOverhead } from "./kernel";
+import { benchClassroom, saturation } from "./classroom";
+import { benchKernelMemory } from "./kernel-memory";
 import { chart, save } from "../src/charts";
 import { writeFileAtomic } from "../kernel/runner/notebook";
 
 const root = path.resolve(__dirname, "..", "..");
-const SECTIONS = ["training", "conv", "kernel", "charts", "notebooks"] as const;
+const SECTIONS = ["training", "conv", "kernel", "charts", "notebooks", "classroom", "memory"] as const;
 type Section = (typeof SECTIONS)[number];
+/** What a plain `npm run bench` runs; the others only when named with --only. */
+const DEFAULT_SECTIONS: readonly Section[] = ["training", "conv", "kernel", "charts", "notebooks"];
 
 interface Row {
   section: Section;
@@ -29,11 +36,28 @@ interface Row {
   note: string;
 }
 
-function parseArgs(argv: string[]): { quick: boolean; only: Set<Section> } {
+interface BenchArgs {
+  quick: boolean;
+  only: Set<Section>;
+  users?: number[];
+  notebooks?: string[];
+}
+
+function parseArgs(argv: string[]): BenchArgs {
   let quick = false;
-  let only = new Set<Section>(SECTIONS);
-  for (const a of argv) {
+  let only = new Set<Section>(DEFAULT_SECTIONS);
+  let users: number[] | undefined;
+  let notebooks: string[] | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
     if (a === "--quick") quick = true;
+    else if (a === "--users" || a.startsWith("--users=")) {
+      const v = a === "--users" ? argv[++i] : a.slice("--users=".length);
+      users = (v ?? "").split(",").map(Number);
+      if (users.length === 0 || users.some((n) => !Number.isInteger(n) || n < 1)) {
+        throw new Error(`--users needs positive integers (e.g. --users 10 or --users 5,10,20), got "${v}"`);
+      }
+    } else if (a.startsWith("--notebooks=")) notebooks = a.slice("--notebooks=".length).split(",");
     else if (a.startsWith("--only=")) {
       const names = a.slice("--only=".length).split(",");
       for (const n of names) {
@@ -41,11 +65,14 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Section> } {
       }
       only = new Set(names as Section[]);
     } else if (a === "--help" || a === "-h") {
-      console.log(`Usage: npm run bench -- [--quick] [--only=${SECTIONS.join(",")}]`);
+      console.log(
+        `Usage: npm run bench -- [--quick] [--only=${SECTIONS.join(",")}]\n` +
+          "                        [--users N[,M]] [--notebooks=a.ipynb,...]",
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
-  return { quick, only };
+  return { quick, only, users, notebooks };
 }
 
 async function trainingSection(quick: boolean): Promise<Row[]> {
@@ -174,6 +201,37 @@ function notebooksSection(): Row[] {
   return rows;
 }
 
+async function classroomSection(users: number[] | undefined): Promise<Row[]> {
+  const res = await benchClassroom({ sizes: users, log: (s) => console.log(`  ${s}`) });
+  const row = (name: string, value: number, unit: string, note: string): Row => ({ section: "classroom", name, value, unit, note });
+  const aloneNote = `00-welcome + a chart, kernel start included; CPU ${res.singleCpuS.toFixed(1)} s`;
+  const rows = [row("one user alone: notebook", res.single, "s", aloneNote)];
+  for (const r of res.rows) {
+    const p = `${r.users} users`;
+    const cores = os.cpus().length;
+    rows.push(
+      row(`${p}: median / p90 per notebook`, r.medianS, "s", `p90 ${r.p90S.toFixed(1)} s; failures ${r.failures}`),
+      row(`${p}: whole class`, r.classS, "s", `${r.vsSerial.toFixed(2)}× ${r.users} × one alone; saturates: ${saturation(r)}`),
+      row(`${p}: CPU per user (kernel + server)`, r.kernelCpuS + r.serverCpuS, "s",
+        `kernel ${r.kernelCpuS.toFixed(1)} s + server ${r.serverCpuS.toFixed(1)} s; ${r.users} users on ${cores} cores need ≥ ${r.cpuBoundS.toFixed(1)} s`),
+      row(`${p}: kernel RSS after the notebook`, r.kernelMB, "MB",
+        `${r.kernelsPerGiB.toFixed(1)} kernels/GiB; + ${r.serverMB.toFixed(0)} MB per user server`),
+    );
+  }
+  return rows;
+}
+
+async function memorySection(notebooks: string[] | undefined): Promise<Row[]> {
+  const rows = await benchKernelMemory({ notebooks, log: (s) => console.log(`  ${s}`) });
+  return rows.map((r) => ({
+    section: "memory" as const,
+    name: r.stage,
+    value: r.rssMB,
+    unit: "MB RSS",
+    note: `peak ${r.peakMB.toFixed(0)} MB; ${r.seconds.toFixed(2)} s`,
+  }));
+}
+
 function printTable(rows: Row[]): void {
   let section = "";
   for (const r of rows) {
@@ -207,7 +265,7 @@ function ratioChart(rows: Row[]) {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { quick, only } = parseArgs(argv);
+  const { quick, only, users, notebooks } = parseArgs(argv);
   const started = new Date().toISOString();
   const rows: Row[] = [];
   const run = async (s: Section, f: () => Promise<Row[]> | Row[]) => {
@@ -230,6 +288,8 @@ export async function main(argv: string[]): Promise<void> {
   await run("kernel", () => kernelSection(quick));
   await run("charts", () => chartsSection(quick));
   await run("notebooks", () => notebooksSection());
+  await run("classroom", () => classroomSection(users));
+  await run("memory", () => memorySection(notebooks));
   printTable(rows);
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
   const outJson = path.join(root, "bench", "results.json");

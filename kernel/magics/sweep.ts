@@ -22,6 +22,7 @@ import { MagicError, UsageError } from "./errors";
 import { splitArgs } from "./args";
 import type { Magic, MagicContext } from "./registry";
 import { toMimeBundle } from "../../src/display/rich";
+import "../../src/frames"; // registers the table renderer the sweep frame is shown with
 import { toFunctionBody } from "./tsfork";
 import { mayHaveMagic, splitSegments } from "./parse";
 

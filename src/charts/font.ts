@@ -15,6 +15,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { vega } from "./engines";
 
 export const FONT_FAMILY = "DejaVu Sans";
 
@@ -196,8 +197,6 @@ let installed = false;
  */
 export function installTextMetrics(): void {
   if (installed) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const vega = require("vega") as { textMetrics: { width: (item: VegaTextItem, text?: unknown) => number; estimateWidth: unknown } };
-  vega.textMetrics.width = vegaTextWidth;
+  vega().textMetrics.width = vegaTextWidth;
   installed = true;
 }

@@ -15,9 +15,7 @@
  * up front so the synchronous SVG path can emit them.
  */
 import * as zlib from "node:zlib";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const vega = require("vega") as { scheme(name: string): ((t: number) => string) | undefined };
+import { vega } from "./engines";
 
 let crcTable: Uint32Array | null = null;
 
@@ -84,7 +82,7 @@ export interface RasterOptions {
 
 /** PNG data URL of a grid coloured with a vega scheme (see module doc). */
 export function rasterDataURL(values: number[][], options: RasterOptions): string {
-  const interp = vega.scheme(options.scheme);
+  const interp = vega().scheme(options.scheme);
   if (typeof interp !== "function") throw new Error(`raster: unknown continuous vega scheme '${options.scheme}'`);
   const rows = values.length;
   const cols = values[0]?.length ?? 0;

@@ -21,44 +21,12 @@
  * errors carry no stack frames from the chart code (the user's frames stay).
  */
 import path from "path";
-import { Resvg } from "@resvg/resvg-js";
+import { resvg, vega, vegaLite, type VegaLiteModule } from "./engines";
 import { fontFiles, installTextMetrics, FONT_FAMILY } from "./font";
 import { resolveInlineImages } from "./raster";
 
 /** A vega-lite (v5) spec; kept loose because specs are plain JSON. */
 export type VegaLiteSpec = Record<string, unknown>;
-
-/** Minimal surface of vega we use (its own typings are not loaded under node10 resolution). */
-interface VegaView {
-  run(): VegaView;
-  padding(): { left: number; right: number; top: number; bottom: number };
-  background(): string;
-  loader(): unknown;
-  scenegraph(): { root: unknown };
-  finalize(): void;
-  _origin: [number, number];
-  _viewWidth: number;
-  _viewHeight: number;
-  _pending?: unknown;
-}
-interface VegaModule {
-  parse(spec: unknown, config?: unknown, opt?: unknown): unknown;
-  View: new (runtime: unknown, opt: Record<string, unknown>) => VegaView;
-  SVGStringRenderer: new (loader: unknown) => {
-    initialize(el: null, w: number, h: number, origin: [number, number], scale: number): {
-      background(bg: string): { render(root: unknown): { svg(): string } };
-    };
-  };
-}
-interface VegaLiteModule {
-  compile(spec: unknown, opt?: { logger?: unknown; config?: unknown }): { spec: Record<string, unknown> };
-  version: string;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const vega = require("vega") as VegaModule;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const defaultVegaLite = require("vega-lite") as VegaLiteModule;
 
 /** A logger in vega-util's shape that keeps messages instead of printing them. */
 export function collectingLogger(sink: string[]): Record<string, unknown> {
@@ -264,7 +232,7 @@ export interface Compiled {
  * Compile a vega-lite spec (checked by `validateSpec` first). Errors name
  * vega-lite's own message; warnings are returned. `vl` lets tests compile with another vega-lite version.
  */
-export function compileSpec(spec: VegaLiteSpec, vl: VegaLiteModule = defaultVegaLite): Compiled {
+export function compileSpec(spec: VegaLiteSpec, vl: VegaLiteModule = vegaLite()): Compiled {
   const warnings: string[] = [];
   const problems = validateSpec(spec);
   if (problems.length) {
@@ -284,7 +252,8 @@ export function compileSpec(spec: VegaLiteSpec, vl: VegaLiteModule = defaultVega
 /** Render a compiled vega spec to an SVG string, synchronously. */
 export function vegaToSVG(vegaSpec: Record<string, unknown>, warnings: string[] = []): { svg: string; width: number; height: number } {
   installTextMetrics();
-  const view = new vega.View(vega.parse(vegaSpec), { renderer: "none", logger: collectingLogger(warnings) });
+  const vg = vega();
+  const view = new vg.View(vg.parse(vegaSpec), { renderer: "none", logger: collectingLogger(warnings) });
   try {
     view.run();
     if (view._pending) {
@@ -295,7 +264,7 @@ export function vegaToSVG(vegaSpec: Record<string, unknown>, warnings: string[] 
     const o = view._origin;
     const width = Math.max(0, view._viewWidth + p.left + p.right);
     const height = Math.max(0, view._viewHeight + p.top + p.bottom);
-    const svg = new vega.SVGStringRenderer(view.loader())
+    const svg = new vg.SVGStringRenderer(view.loader())
       .initialize(null, width, height, [p.left + o[0], p.top + o[1]], 1)
       .background(view.background())
       .render(view.scenegraph().root)
@@ -308,7 +277,8 @@ export function vegaToSVG(vegaSpec: Record<string, unknown>, warnings: string[] 
 
 /** PNG of an SVG at `scale` device pixels per SVG pixel, with the shipped font only. */
 export function svgToPNG(svg: string, scale = 2): { png: Buffer; width: number; height: number } {
-  const resvg = new Resvg(svg, {
+  const Resvg = resvg();
+  const image = new Resvg(svg, {
     fitTo: { mode: "zoom", value: scale },
     font: {
       fontFiles: fontFiles(),
@@ -320,8 +290,7 @@ export function svgToPNG(svg: string, scale = 2): { png: Buffer; width: number; 
     },
     shapeRendering: 2, // geometricPrecision (anti-aliased)
     textRendering: 1, // optimizeLegibility
-  });
-  const image = resvg.render();
+  }).render();
   return { png: image.asPng(), width: image.width, height: image.height };
 }
 

@@ -1,3 +1,4 @@
 // Public API of src/display: rich display of values (display(x), MIME bundles).
-export { display, toMimeBundle, tensorText, frameTable, type ResultBundle } from "./rich";
+export { display, toMimeBundle, tensorText, type ResultBundle } from "./rich";
+export { registerRenderer, type ValueRenderer } from "./renderers";
 export { CapturedOutput, type CapturedItem } from "./capture";

@@ -3,3 +3,5 @@ export { historyToRecords, type EpochRecord, type HistoryLike, type HistoryColum
 export { historyToFrame, frameToRecords, loadDanfo } from "./history-frame";
 export { tableHtml, tableText, frameBundle, formatCell, type TableInput, type TableOptions, type FrameShape } from "./table";
 export { table, type TableView } from "./table-view";
+// Registers the frame and history renderers with src/display.
+export { MAX_HISTORY_ROWS, thinnedRows } from "./display";

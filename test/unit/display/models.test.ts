@@ -5,7 +5,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { toMimeBundle, MAX_HISTORY_ROWS, thinnedRows } from "../../../src/display/rich";
+import { toMimeBundle } from "../../../src/display/rich";
+import { MAX_HISTORY_ROWS, thinnedRows } from "../../../src/frames";
 import { History } from "../../../src/training/history";
 import { train } from "../../../src/training/train";
 import { useBackend } from "../../../src/backend";
