@@ -140,6 +140,7 @@ describe("over the TypeScript executor", () => {
   async function run(code: string): Promise<Ran> {
     let stdout = "";
     const io: CellIO = { stdout: (t) => (stdout += t), stderr: () => undefined, display: () => undefined };
+    redirectStreams(io); // as the kernel's handler does: the owner of the cell's output
     try {
       return { out: await layer.run(code, io), stdout };
     } finally {

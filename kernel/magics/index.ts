@@ -28,10 +28,10 @@ const OK_NO_VALUE: CellOutcome = { status: "ok", hasValue: false };
 export interface MagicsLayerOptions {
   registry?: MagicRegistry;
   /**
-   * Point process.stdout/stderr at a cell's io (the TypeScript executor's
-   * redirection), so output the magics' own library calls make lands in the
-   * right cell. Default: the TypeScript executor's redirectStreams when
-   * `inner` is that executor, else nothing.
+   * Point process.stdout/stderr at an io. The owner of the cell's output (the
+   * protocol handler) points them at the cell; the layer uses this only while a
+   * magic runs code into another io (%%capture) and to point them back after.
+   * Default: nothing (kernel/main.ts passes the kernel's redirection).
    */
   redirectStreams?: ((io: CellIO | null) => void) | null;
 }
@@ -47,7 +47,7 @@ export class MagicsLayer implements CellExecutor {
     options: MagicsLayerOptions = {},
   ) {
     this.registry = options.registry ?? defaultMagics();
-    this.redirect = options.redirectStreams !== undefined ? options.redirectStreams : defaultRedirect(inner);
+    this.redirect = options.redirectStreams ?? null;
   }
 
   get locals(): Record<string, unknown> {
@@ -59,7 +59,6 @@ export class MagicsLayer implements CellExecutor {
     const parsed = parseCell(code);
     if (!parsed.cellMagic && !parsed.segments.some((s) => s.kind === "line")) return this.inner.run(code, io);
     this.interruptFlag = false;
-    this.redirect?.(io);
     try {
       if (parsed.cellMagic) return await this.runMagic(parsed.cellMagic, true, this.context(io), parsed.cellMagic.body);
       return await this.runSegments(parsed.segments, io);
@@ -119,10 +118,13 @@ export class MagicsLayer implements CellExecutor {
       io,
       registry: this.registry,
       run: async (code, other) => {
-        const out = await this.runCode(code, other ?? io);
-        // The inner executor leaves the streams pointing at the io it ran with.
-        if (other && other !== io) this.redirect?.(io);
-        return out;
+        if (!other || other === io) return this.runCode(code, io);
+        this.redirect?.(other);
+        try {
+          return await this.runCode(code, other);
+        } finally {
+          this.redirect?.(io);
+        }
       },
       bind: async (name, value) => {
         if (!IDENT.test(name)) throw new UsageError(`"${name}" is not a valid variable name.`);
@@ -226,13 +228,6 @@ export class MagicsLayer implements CellExecutor {
   close(): void {
     this.inner.close();
   }
-}
-
-function defaultRedirect(inner: CellExecutor): ((io: CellIO | null) => void) | null {
-  if (inner.constructor?.name !== "TypeScriptExecutor") return null;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const streams = require("../execution/streams") as typeof import("../execution/streams");
-  return (io) => streams.redirectStreams(io);
 }
 
 /** Wrap the TypeScript executor with the magics layer (kernel/main.ts's entry point). */

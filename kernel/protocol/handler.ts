@@ -23,6 +23,11 @@ export interface Transport {
 
 export interface HandlerOptions {
   log: (line: string) => void;
+  /**
+   * Point process.stdout/stderr at a cell's output: the handler owns each request's output, so
+   * it points the streams there before the cell runs (late writes go to the most recent cell).
+   */
+  redirectStreams?: (io: CellIO) => void;
   /** Called after shutdown_reply has been sent. */
   onShutdown: (restart: boolean) => void;
   implementationVersion: string;
@@ -235,6 +240,7 @@ export class KernelHandler {
     if (!silent) void this.transport.publish(msg.header, "execute_input", { code, execution_count: count });
 
     const io = new CellOutput(this.transport, msg.header, silent);
+    this.opts.redirectStreams?.(io);
     let outcome;
     try {
       outcome = await this.executor.run(code, io);
