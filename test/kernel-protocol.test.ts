@@ -10,6 +10,7 @@ import os from "os";
 import path from "path";
 import { KernelClient, type ExecuteResult } from "../kernel/protocol/client";
 import { kernelArgv } from "../kernel/kernelspec";
+import { kernelEnv } from "./support/kernel-fixture";
 import type { Message } from "../kernel/protocol/wire";
 import type { NbOutput } from "../kernel/runner/outputs";
 
@@ -43,7 +44,7 @@ async function expectHealthy(marker: string): Promise<void> {
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-kernel-test-"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
 });
 
 after(async () => {

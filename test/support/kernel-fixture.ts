@@ -11,10 +11,21 @@ export interface TestKernel {
   dir: string;
 }
 
-export async function startTestKernel(prefix: string, prepare?: (dir: string) => void): Promise<TestKernel> {
+/**
+ * The environment of a test kernel: the backend users get (REGLAB_BACKEND unset, so auto →
+ * wasm here) unless a test needs another one and says so with `backend`.
+ */
+export function kernelEnv(backend?: string): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.REGLAB_BACKEND;
+  if (backend) env.REGLAB_BACKEND = backend;
+  return env;
+}
+
+export async function startTestKernel(prefix: string, prepare?: (dir: string) => void, opts: { backend?: string } = {}): Promise<TestKernel> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
   prepare?.(dir);
-  const kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+  const kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv(opts.backend) });
   return { kc, dir };
 }
 
