@@ -16,9 +16,11 @@ import { exitKernel } from "./execution/exit-guard";
 import { installProcessHooks } from "./execution/process-hooks";
 import { createMagicsLayer } from "./magics/index";
 import { KernelHandler } from "./protocol/handler";
-import { KernelServer } from "./protocol/server";
+import { KernelServer, endpoint } from "./protocol/server";
+import { HistoryStore, defaultHistoryFile } from "./protocol/history";
+import { StdinChannel, installKernelIO } from "./protocol/stdin";
 import type { ConnectionInfo } from "./protocol/wire";
-import { packageRoot } from "./kernelspec";
+import { DEFAULT_NAME, packageRoot } from "./kernelspec";
 
 /**
  * The TypeScript executor, wrapped by the magics layer unless REGLAB_NO_MAGICS=1 (for
@@ -78,15 +80,22 @@ export async function startKernel(connectionFile: string): Promise<void> {
   const executor = buildExecutor();
   const session = randomUUID();
   let handler: KernelHandler | null = null;
-  const server = new KernelServer(conn, (channel, msg) => handler?.onMessage(channel, msg), { log: kernelLog }, session);
-  handler = new KernelHandler(executor, server, {
+  const server = new KernelServer(conn, (channel, msg) => handler?.onMessage(channel, msg), { log: kernelLog, stdinElsewhere: true }, session);
+  const stdin = new StdinChannel(conn, endpoint(conn, conn.stdin_port), session, kernelLog);
+  const interrupt = (): void => {
+    stdin.cancel();
+    executor.interrupt();
+  };
+  const h = new KernelHandler(executor, server, {
     log: kernelLog,
     redirectStreams,
+    onInterrupt: () => stdin.cancel(),
+    history: new HistoryStore(defaultHistoryFile(conn.kernel_name || DEFAULT_NAME), kernelLog),
     implementationVersion: version(),
     languageVersion: typescriptVersion(),
     onShutdown: (restart) => {
       void (async () => {
-        await server.close();
+        await Promise.all([server.close(), stdin.close()]);
         try {
           executor.close();
         } catch {
@@ -97,16 +106,18 @@ export async function startKernel(connectionFile: string): Promise<void> {
       })();
     },
   });
+  handler = h;
+  installKernelIO(() => h.currentRequest(), stdin);
   // Interrupt (interrupt_mode "signal"): a running synchronous loop is broken by vm's
   // breakOnSigint; otherwise reject the pending await. Never let SIGINT kill the kernel.
-  hooks.onSignal("SIGINT", () => executor.interrupt());
+  hooks.onSignal("SIGINT", interrupt);
   hooks.onSignal("SIGTERM", () => {
-    void server.close().finally(() => exitKernel(0));
+    void Promise.all([server.close(), stdin.close()]).finally(() => exitKernel(0));
   });
-  await server.start();
+  await Promise.all([server.start(), stdin.start()]);
   watchParent(() => {
     kernelLog("parent process exited: shutting down");
-    void server.close().finally(() => exitKernel(0));
+    void Promise.all([server.close(), stdin.close()]).finally(() => exitKernel(0));
   });
   kernelLog(`kernel started (pid ${process.pid}, ${conn.transport}://${conn.ip}, cwd ${process.cwd()})`);
 }

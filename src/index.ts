@@ -29,3 +29,4 @@ export * from "./charts";
 export * from "./frames";
 export * as linalg from "./linalg";
 export { interruptGuard, InterruptedError } from "./runtime/interrupt";
+export { clearOutput, input, StdinNotAllowedError } from "./runtime/kernel-io";

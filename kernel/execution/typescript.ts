@@ -96,6 +96,7 @@ export class TypeScriptExecutor implements CellExecutor {
   private readonly lateErrors: string[] = [];
   private runIndex = 0;
   private readonly cells = new Map<string, CompiledCell>();
+  private globalsDeclared = false;
 
   constructor(opts: TypeScriptExecutorOptions = {}) {
     this.hooks = installProcessHooks();
@@ -245,6 +246,24 @@ export class TypeScriptExecutor implements CellExecutor {
     }
   }
 
+  /**
+   * Globals the kernel provides to cells but TypeScript's es20xx lib does not declare (`prompt`,
+   * from kernel/protocol/stdin.ts): declared once (again after %reset) as tslab declarations, whose
+   * uses tslab rewrites to `exports.<name>`, so the value goes on its exports too.
+   */
+  private async declareGlobals(): Promise<void> {
+    if (this.globalsDeclared) return;
+    this.globalsDeclared = true;
+    const g = globalThis as Record<string, unknown>;
+    if (typeof g.prompt !== "function") return;
+    const hidden = new CellRun({ stdout: kernelLog, stderr: kernelLog, display: () => undefined }, expandShorthand(""));
+    hidden.pendingSource = null;
+    this.current = hidden;
+    const ok = await this.executor.execute("declare function prompt(message?: string, _default?: string): string;");
+    if (!ok) kernelLog(`declaring prompt() failed: ${hidden.diagnosticLines.join("; ")}`);
+    this.locals.prompt = g.prompt;
+  }
+
   private async selectBackendOnce(io: CellIO): Promise<void> {
     const name = this.backendPending;
     if (name === false) return;
@@ -270,6 +289,7 @@ export class TypeScriptExecutor implements CellExecutor {
     for (const text of this.lateErrors.splice(0)) io.stderr(`(raised after an earlier cell had finished) ${text}`);
     const outer = this.current;
     try {
+      await this.declareGlobals();
       if (this.backendPending !== false) {
         // Async errors while the backend loads belong to this cell.
         this.current = new CellRun(io, expandShorthand(""));
@@ -371,6 +391,7 @@ export class TypeScriptExecutor implements CellExecutor {
 
   reset(): void {
     this.executor.reset();
+    this.globalsDeclared = false;
   }
 
   close(): void {

@@ -13,10 +13,10 @@ export interface TestKernel {
 
 /**
  * The environment of a test kernel: the backend users get (REGLAB_BACKEND unset, so auto →
- * wasm here) unless a test needs another one and says so with `backend`.
+ * wasm here) unless a test needs another one and says so with `backend`; history in memory.
  */
 export function kernelEnv(backend?: string): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, REGLAB_HISTORY_FILE: "none" };
   delete env.REGLAB_BACKEND;
   if (backend) env.REGLAB_BACKEND = backend;
   return env;
