@@ -61,7 +61,16 @@ describe("magics over the Jupyter protocol", () => {
 
   it("%lsmagic and %name? help", async () => {
     assert.match(text((await ok("%lsmagic")).outputs), /%timeit[\s\S]*%%sweep/);
-    assert.match(text((await ok("%%capture?")).outputs), /^Usage: %%capture/);
+    // Help goes to the pager (a payload of the reply), as IPython's; expr? pages the inspection.
+    const help = await ok("%%capture?");
+    assert.equal(text(help.outputs), "");
+    const payload = help.reply.content.payload as Array<{ source: string; data: Record<string, string> }>;
+    assert.equal(payload.length, 1);
+    assert.equal(payload[0].source, "page");
+    assert.match(payload[0].data["text/plain"], /^Usage: %%capture/);
+    await ok("const pagedValue = 42;");
+    const inspected = (await ok("pagedValue?")).reply.content.payload as Array<{ source: string; data: Record<string, string> }>;
+    assert.match(inspected[0].data["text/plain"], /pagedValue: number/);
   });
 
   it("unknown magics and bad arguments are UsageErrors; the kernel stays up", async () => {

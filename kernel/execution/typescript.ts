@@ -16,6 +16,7 @@ import vm from "vm";
 import type { CellExecutor, CellIO, CellOutcome, CompletionResult, InspectResult } from "./types";
 import { installProcessHooks, type ProcessHooks } from "./process-hooks";
 import { kernelLog } from "./streams";
+import { isCompleteTypeScript } from "./is-complete";
 import { cellScriptName, describeThrown, type CompiledCell, type ErrorReport } from "./errors";
 
 // Deep imports of tslab (typed by its own .d.ts files).
@@ -370,11 +371,9 @@ export class TypeScriptExecutor implements CellExecutor {
 
   isComplete(code: string): { status: "complete" | "incomplete" | "invalid" | "unknown"; indent?: string } {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { isCompleteCode } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
-      const r = isCompleteCode(code);
-      return r.completed ? { status: "complete" } : { status: "incomplete", indent: r.indent ?? "" };
-    } catch {
+      return isCompleteTypeScript(code);
+    } catch (e) {
+      kernelLog(`isComplete failed: ${String(e)}`);
       return { status: "unknown" };
     }
   }

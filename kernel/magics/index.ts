@@ -12,7 +12,7 @@
  *   blanked to same-length spaces, so cursor offsets stay valid.
  */
 import type { CellExecutor, CellIO, CellOutcome, CompletionResult, InspectResult } from "../execution/types";
-import { blankMagics, mayHaveMagic, parseCell, splitSegments, type MagicCall, type Segment } from "./parse";
+import { blankMagics, mayHaveMagic, parseCell, parseHelpRequest, splitSegments, type MagicCall, type Segment } from "./parse";
 import { MagicRegistry, helpText, type MagicContext } from "./registry";
 import { MagicError, UsageError, toErrorOutcome } from "./errors";
 import { defaultMagics } from "./all";
@@ -24,6 +24,11 @@ export { UsageError, MagicError } from "./errors";
 const HANDOFF = Symbol.for("reglab.magics.handoff");
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const OK_NO_VALUE: CellOutcome = { status: "ok", hasValue: false };
+
+/** A cell whose answer goes to the front end's pager (JupyterLab's pager; consoles print it). */
+function pager(data: Record<string, unknown>): CellOutcome {
+  return { status: "ok", hasValue: false, payload: [{ source: "page", data, start: 0 }] };
+}
 
 export interface MagicsLayerOptions {
   registry?: MagicRegistry;
@@ -55,6 +60,8 @@ export class MagicsLayer implements CellExecutor {
   }
 
   async run(code: string, io: CellIO): Promise<CellOutcome> {
+    const help = parseHelpRequest(code);
+    if (help) return this.inspectToPager(help.expr, help.detail, io);
     if (!mayHaveMagic(code)) return this.inner.run(code, io);
     const parsed = parseCell(code);
     if (!parsed.cellMagic && !parsed.segments.some((s) => s.kind === "line")) return this.inner.run(code, io);
@@ -104,12 +111,19 @@ export class MagicsLayer implements CellExecutor {
       const hint = close.length ? ` Did you mean: ${close.join(", ")}?` : " Run %lsmagic to list the magics.";
       throw new UsageError(`${cell ? "Cell" : "Line"} magic function \`${label}\` not found.${hint}`);
     }
-    if (call.help) {
-      ctx.io.stdout(helpText(magic));
-      return OK_NO_VALUE;
-    }
+    if (call.help) return pager({ "text/plain": helpText(magic) });
     const out = magic.kind === "cell" ? await magic.run(call.args, body, ctx) : await magic.run(call.args, ctx);
     return out ?? OK_NO_VALUE;
+  }
+
+  /** `expr?` / `expr??`: what inspection says about `expr`, as a pager payload (IPython's `?`). */
+  private inspectToPager(expr: string, detail: 0 | 1, io: CellIO): CellOutcome {
+    const r = this.inner.inspect(expr, expr.length, detail);
+    if (!r.found) {
+      io.stdout(`Object \`${expr}\` not found.\n`);
+      return OK_NO_VALUE;
+    }
+    return pager(r.data);
   }
 
   private context(io: CellIO): MagicContext {
@@ -169,6 +183,7 @@ export class MagicsLayer implements CellExecutor {
   }
 
   isComplete(code: string): { status: "complete" | "incomplete" | "invalid" | "unknown"; indent?: string } {
+    if (parseHelpRequest(code)) return { status: "complete" };
     if (!mayHaveMagic(code)) return this.inner.isComplete(code);
     const view = this.codeView(code);
     if (view === null) return { status: "complete" };

@@ -54,6 +54,7 @@ export class HistoryStore {
   constructor(
     private readonly file: string | null,
     private readonly log: (line: string) => void = () => undefined,
+    private readonly maxEntries = MAX_ENTRIES,
   ) {
     this.entries = this.read();
     this.session = this.entries.reduce((m, e) => Math.max(m, e.session), 0) + 1;
@@ -93,7 +94,7 @@ export class HistoryStore {
   add(line: number, input: string, output: string | null): void {
     if (input.length > MAX_INPUT) return;
     this.entries.push({ session: this.session, line, input, output });
-    if (this.entries.length > MAX_ENTRIES) this.entries.splice(0, this.entries.length - MAX_ENTRIES);
+    if (this.entries.length > this.maxEntries) this.entries.splice(0, this.entries.length - this.maxEntries);
     this.write();
   }
 
@@ -104,7 +105,7 @@ export class HistoryStore {
       const others = (this.readQuietly() ?? this.entries).filter((e) => e.session !== this.session);
       const merged = [...others, ...this.entries.filter((e) => e.session === this.session)];
       merged.sort((a, b) => a.session - b.session || a.line - b.line);
-      this.entries = merged.slice(-MAX_ENTRIES);
+      this.entries = merged.slice(-this.maxEntries);
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify({ version: 1, entries: this.entries }));
