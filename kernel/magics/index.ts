@@ -23,6 +23,7 @@ export { UsageError, MagicError } from "./errors";
 
 const HANDOFF = Symbol.for("reglab.magics.handoff");
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const EXIT = /^\s*(exit|quit)(\(\))?;?\s*$/;
 const OK_NO_VALUE: CellOutcome = { status: "ok", hasValue: false };
 
 /** A cell whose answer goes to the front end's pager (JupyterLab's pager; consoles print it). */
@@ -62,6 +63,8 @@ export class MagicsLayer implements CellExecutor {
   async run(code: string, io: CellIO): Promise<CellOutcome> {
     const help = parseHelpRequest(code);
     if (help) return this.inspectToPager(help.expr, help.detail, io);
+    // IPython's exit/quit: ask a console front end to exit (jupyter console does; notebooks ignore it).
+    if (EXIT.test(code)) return { status: "ok", hasValue: false, payload: [{ source: "ask_exit", keepkernel: false }] };
     if (!mayHaveMagic(code)) return this.inner.run(code, io);
     const parsed = parseCell(code);
     if (!parsed.cellMagic && !parsed.segments.some((s) => s.kind === "line")) return this.inner.run(code, io);
@@ -183,7 +186,7 @@ export class MagicsLayer implements CellExecutor {
   }
 
   isComplete(code: string): { status: "complete" | "incomplete" | "invalid" | "unknown"; indent?: string } {
-    if (parseHelpRequest(code)) return { status: "complete" };
+    if (parseHelpRequest(code) || EXIT.test(code)) return { status: "complete" };
     if (!mayHaveMagic(code)) return this.inner.isComplete(code);
     const view = this.codeView(code);
     if (view === null) return { status: "complete" };
