@@ -16,10 +16,10 @@ import { exitKernel } from "./execution/exit-guard";
 import { installProcessHooks } from "./execution/process-hooks";
 import { createMagicsLayer } from "./magics/index";
 import { KernelHandler } from "./protocol/handler";
-import { KernelServer, endpoint } from "./protocol/server";
+import { KernelServer, endpoint, type Channel } from "./protocol/server";
 import { HistoryStore, defaultHistoryFile } from "./protocol/history";
 import { StdinChannel, installKernelIO } from "./protocol/stdin";
-import type { ConnectionInfo } from "./protocol/wire";
+import type { ConnectionInfo, Message } from "./protocol/wire";
 import { DEFAULT_NAME, packageRoot } from "./kernelspec";
 
 /**
@@ -80,7 +80,8 @@ export async function startKernel(connectionFile: string): Promise<void> {
   const executor = buildExecutor();
   const session = randomUUID();
   let handler: KernelHandler | null = null;
-  const server = new KernelServer(conn, (channel, msg) => handler?.onMessage(channel, msg), { log: kernelLog, stdinElsewhere: true }, session);
+  const onMessage = (channel: Channel, msg: Message): void => handler?.onMessage(channel, msg);
+  const server = new KernelServer(conn, onMessage, { log: kernelLog, stdinElsewhere: true }, session);
   const stdin = new StdinChannel(conn, endpoint(conn, conn.stdin_port), session, kernelLog);
   const interrupt = (): void => {
     stdin.cancel();

@@ -228,8 +228,13 @@ describe("kernel over ZeroMQ", () => {
     const c = await kc.request("comm_info_request", {});
     assert.equal(c.header.msg_type, "comm_info_reply");
     assert.deepEqual(c.content.comms, {});
-    const h = await kc.request("history_request", { hist_access_type: "tail", n: 10, output: false, raw: true });
-    assert.deepEqual(h.content.history, []);
+    // This session's stored cells, newest last: [session, execution count, code].
+    await kc.execute('const historyMarker = "h"');
+    const h = await kc.request("history_request", { hist_access_type: "tail", n: 3, output: false, raw: true });
+    const history = h.content.history as Array<[number, number, string]>;
+    assert.equal(history.length, 3);
+    assert.equal(history[2][2], 'const historyMarker = "h"');
+    assert.ok(history[1][1] < history[2][1], "ordered by execution count");
   });
 
   test("a message with a bad HMAC is not executed", async () => {

@@ -256,6 +256,8 @@ describe("over the TypeScript executor", () => {
     assert.match(r.stdout, /\[2\/2\] lamM=2 → value=6/);
     assert.equal(await value("lamM"), 2);
     const help = await ok("%%sweep?");
-    assert.match(help.stdout, /line magics.*stay bound/s);
+    const page = help.out.status === "ok" ? help.out.payload?.[0] : undefined;
+    assert.ok(page && page.source === "page", "help goes to the pager");
+    assert.match(String(page.data["text/plain"]), /line magics.*stay bound/s);
   });
 });

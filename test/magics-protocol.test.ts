@@ -70,7 +70,7 @@ describe("magics over the Jupyter protocol", () => {
     assert.match(payload[0].data["text/plain"], /^Usage: %%capture/);
     await ok("const pagedValue = 42;");
     const inspected = (await ok("pagedValue?")).reply.content.payload as Array<{ source: string; data: Record<string, string> }>;
-    assert.match(inspected[0].data["text/plain"], /pagedValue: number/);
+    assert.match(inspected[0].data["text/plain"], /pagedValue: (number|42)/);
   });
 
   it("unknown magics and bad arguments are UsageErrors; the kernel stays up", async () => {

@@ -74,7 +74,8 @@ export function expandShorthand(code: string): Expanded {
     const callee = node.kind === t.SyntaxKind.CallExpression ? node.expression : undefined;
     if (callee && callee.kind === t.SyntaxKind.Identifier && callee.escapedText === "await") {
       // The chain the user meant to await: `await (f)()` is `await(f)` called, so climb to the outer call.
-      const chain = new Set([t.SyntaxKind.CallExpression, t.SyntaxKind.PropertyAccessExpression, t.SyntaxKind.ElementAccessExpression, t.SyntaxKind.NonNullExpression]);
+      const K = t.SyntaxKind;
+      const chain = new Set([K.CallExpression, K.PropertyAccessExpression, K.ElementAccessExpression, K.NonNullExpression]);
       let top = node;
       while (top.parent && chain.has(top.parent.kind) && top.parent.expression === top) top = top.parent;
       at.push({ offset: callee.getEnd(), text: " Promise.resolve(" });

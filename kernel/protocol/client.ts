@@ -483,7 +483,15 @@ export class KernelClient {
     const idleSeen = new Promise<void>((r) => (idle = r));
     const { id, reply } = this.requestWithId(
       "execute_request",
-      { ...executeRequestContent({ code, silent: opts.silent, store_history: opts.storeHistory, allow_stdin: opts.allowStdin, stop_on_error: opts.stopOnError }) },
+      {
+        ...executeRequestContent({
+          code,
+          silent: opts.silent,
+          store_history: opts.storeHistory,
+          allow_stdin: opts.allowStdin,
+          stop_on_error: opts.stopOnError,
+        }),
+      },
       "shell",
       (m) => {
         iopub.push(m);

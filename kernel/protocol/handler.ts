@@ -138,7 +138,13 @@ export class KernelHandler {
       case "complete_request": {
         const req = parseCompleteRequest(c);
         const r = this.executor.complete(req.code, req.cursor_pos);
-        const content: CompleteReply = { status: "ok", matches: r.matches, cursor_start: r.cursorStart, cursor_end: r.cursorEnd, metadata: {} };
+        const content: CompleteReply = {
+          status: "ok",
+          matches: r.matches,
+          cursor_start: r.cursorStart,
+          cursor_end: r.cursorEnd,
+          metadata: {},
+        };
         await reply("complete_reply", content);
         return;
       }
@@ -220,7 +226,8 @@ export class KernelHandler {
       outcome = await this.executor.run(code, io);
     } catch (e) {
       // The seam promises not to throw; treat it as a kernel bug but keep going.
-      outcome = { status: "error", ename: "InternalError", evalue: String(e), traceback: [`InternalError: ${e instanceof Error ? e.stack : String(e)}`] };
+      const traceback = [`InternalError: ${e instanceof Error ? e.stack : String(e)}`];
+      outcome = { status: "error", ename: "InternalError", evalue: String(e), traceback };
     } finally {
       this.runningRequest = null;
     }

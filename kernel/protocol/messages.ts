@@ -177,7 +177,14 @@ export function parseHistoryRequest(c: Content): HistoryRequest {
   const raw = bool(c.raw, true);
   switch (c.hist_access_type) {
     case "range":
-      return { hist_access_type: "range", output, raw, session: int(c.session, 0), start: int(c.start, 1), stop: c.stop == null ? null : int(c.stop, 0) };
+      return {
+        hist_access_type: "range",
+        output,
+        raw,
+        session: int(c.session, 0),
+        start: int(c.start, 1),
+        stop: c.stop == null ? null : int(c.stop, 0),
+      };
     case "search":
       return {
         hist_access_type: "search",

@@ -38,7 +38,8 @@ export class StdinChannel {
   private readonly ready: Promise<void>;
 
   constructor(conn: ConnectionInfo, endpoint: string, session: string, log: (line: string) => void) {
-    const data: StdinWorkerData = { endpoint, key: conn.key ?? "", scheme: conn.signature_scheme || "hmac-sha256", session, shared: this.shared };
+    const scheme = conn.signature_scheme || "hmac-sha256";
+    const data: StdinWorkerData = { endpoint, key: conn.key ?? "", scheme, session, shared: this.shared };
     this.worker = new Worker(path.join(__dirname, "stdin-worker.js"), { workerData: data });
     this.worker.unref();
     let ready!: () => void;

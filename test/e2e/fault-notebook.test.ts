@@ -29,7 +29,10 @@ const FAULTS: Fault[] = [
   { code: "throw {a: 1}", shows: /\{ a: 1 \}/ },
   { code: "throw null", shows: /null/ },
   { code: 'Promise.reject(new Error("late"));', shows: /Unhandled promise rejection: Error: late/ },
-  { code: 'setTimeout(() => { throw new Error("async boom"); }, 10);\nawait new Promise((r) => setTimeout(r, 100));', shows: /Uncaught exception: Error: async boom/ },
+  {
+    code: 'setTimeout(() => { throw new Error("async boom"); }, 10);\nawait new Promise((r) => setTimeout(r, 100));',
+    shows: /Uncaught exception: Error: async boom/,
+  },
   { code: 'setTimeout(() => { throw new Error("after the cell"); }, 10);', shows: null },
   { code: "Promise.reject(42);", shows: /Unhandled promise rejection/ },
   { code: "while (true) {}", shows: /Interrupted/, timeout: 4 },
@@ -50,7 +53,14 @@ const FAULTS: Fault[] = [
   { code: '%backend cpu\n%backend wasm\nPromise.reject(new Error("after a backend switch"));', shows: /after a backend switch/ },
 ];
 
-type Output = { output_type: string; text?: string | string[]; data?: Record<string, string | string[]>; ename?: string; evalue?: string; traceback?: string[] };
+type Output = {
+  output_type: string;
+  text?: string | string[];
+  data?: Record<string, string | string[]>;
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+};
 type Cell = { cell_type: string; source: string; metadata: Record<string, unknown>; outputs?: Output[] };
 
 const join = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join("") : (v ?? ""));
@@ -69,7 +79,12 @@ describe("a notebook of RELIABILITY.md's faults under nbclient", { timeout: 400_
         cells.push(cell(f.code, f.timeout ? { reglab_timeout: f.timeout } : {}));
         cells.push(cell(`keepMe + ":${i}"`));
       });
-      const nb = { nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: spec.name, display_name: "reglab", language: "typescript" } }, cells: cells.map((c, i) => ({ ...c, id: `c${i}`, execution_count: null })) };
+      const nb = {
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: { kernelspec: { name: spec.name, display_name: "reglab", language: "typescript" } },
+        cells: cells.map((c, i) => ({ ...c, id: `c${i}`, execution_count: null })),
+      };
       const file = path.join(spec.dir, "faults.ipynb");
       fs.writeFileSync(file, JSON.stringify(nb));
       const r = spawnSync(PEER_PYTHON, [RUNNER, file, spec.name], { cwd: spec.dir, env: spec.env, encoding: "utf8", timeout: 380_000 });
@@ -80,7 +95,9 @@ describe("a notebook of RELIABILITY.md's faults under nbclient", { timeout: 400_
         const fault = done.cells[1 + 2 * i];
         const probe = done.cells[2 + 2 * i];
         const answer = (probe.outputs ?? []).find((o) => o.output_type === "execute_result");
-        if (!answer || join(answer.data?.["text/plain"]) !== `'kept:${i}'`) lost.push(`probe after ${JSON.stringify(f.code.slice(0, 60))}: ${cellText(probe).slice(0, 300)}`);
+        if (!answer || join(answer.data?.["text/plain"]) !== `'kept:${i}'`) {
+          lost.push(`probe after ${JSON.stringify(f.code.slice(0, 60))}: ${cellText(probe).slice(0, 300)}`);
+        }
         if (f.shows) assert.match(cellText(fault), f.shows, `fault cell ${JSON.stringify(f.code.slice(0, 60))}`);
       });
       assert.deepEqual(lost, [], "every probe answers");

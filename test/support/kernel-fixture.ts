@@ -23,7 +23,11 @@ export function kernelEnv(backend?: string): NodeJS.ProcessEnv {
   return env;
 }
 
-export async function startTestKernel(prefix: string, prepare?: (dir: string) => void, opts: { backend?: string } = {}): Promise<TestKernel> {
+export async function startTestKernel(
+  prefix: string,
+  prepare?: (dir: string) => void,
+  opts: { backend?: string } = {},
+): Promise<TestKernel> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
   prepare?.(dir);
   const kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv(opts.backend) });
@@ -45,7 +49,8 @@ export const PEER_PYTHON = "/usr/bin/python3";
 export function requirePeer(module: string, debianPackage: string): void {
   const r = spawnSync(PEER_PYTHON, ["-c", `import ${module}`], { encoding: "utf8" });
   if (r.status !== 0) {
-    throw new Error(`${PEER_PYTHON} cannot import ${module}: install the Debian package ${debianPackage} (apt-get install ${debianPackage}); ${r.stderr.trim()}`);
+    const how = `install the Debian package ${debianPackage} (apt-get install ${debianPackage})`;
+    throw new Error(`${PEER_PYTHON} cannot import ${module}: ${how}; ${r.stderr.trim()}`);
   }
 }
 

@@ -76,8 +76,11 @@ describe("process hooks own the error listeners", { timeout: 180_000 }, () => {
   });
 
   test("the origin of a listener is the package in the stack, a cell, or a file", () => {
-    const frames = (at: string) => `Error\n    at ProcessHooks.<anonymous> (/x/dist/kernel/execution/process-hooks.js:1:1)\n    at process.emit (node:events:1:1)\n${at}`;
-    assert.equal(listenerOrigin(frames("    at f (/p/node_modules/@tensorflow/tfjs-backend-wasm/dist/a.js:3:4)")), "@tensorflow/tfjs-backend-wasm");
+    const frames = (at: string) =>
+      "Error\n    at ProcessHooks.<anonymous> (/x/dist/kernel/execution/process-hooks.js:1:1)\n" +
+      `    at process.emit (node:events:1:1)\n${at}`;
+    const wasm = frames("    at f (/p/node_modules/@tensorflow/tfjs-backend-wasm/dist/a.js:3:4)");
+    assert.equal(listenerOrigin(wasm), "@tensorflow/tfjs-backend-wasm");
     assert.equal(listenerOrigin(frames("    at g (/p/node_modules/left-pad/index.js:3:4)")), "left-pad");
     assert.equal(listenerOrigin(frames("    at __reglab_cell_3__:2:1")), "a cell");
     assert.equal(listenerOrigin(frames("    at h (/home/u/script.js:9:1)")), "/home/u/script.js");

@@ -72,7 +72,8 @@ function request(type: string, content: Record<string, unknown>): Message {
 function setup() {
   const transport = new FakeTransport();
   const executor = new FakeExecutor(transport);
-  const handler = new KernelHandler(executor, transport, { log: () => undefined, onShutdown: () => undefined, implementationVersion: "t", languageVersion: "t" });
+  const opts = { log: () => undefined, onShutdown: () => undefined, implementationVersion: "t", languageVersion: "t" };
+  const handler = new KernelHandler(executor, transport, opts);
   /** Send requests at once (they queue) and wait until every one has its reply. */
   const send = async (...msgs: Message[]): Promise<void> => {
     for (const m of msgs) handler.onMessage("shell", m);
@@ -86,7 +87,7 @@ function setup() {
 describe("KernelHandler policy (fake transport)", () => {
   test("an error with stop_on_error aborts the execute_requests queued behind it; later ones run", async () => {
     const { transport, executor, send } = setup();
-    const [a, b, c] = [request("execute_request", { code: "fail" }), request("execute_request", { code: "x" }), request("execute_request", { code: "y" })];
+    const [a, b, c] = ["fail", "x", "y"].map((code) => request("execute_request", { code }));
     await send(a, b, c);
     assert.deepEqual(executor.ran, ["fail"]);
     assert.deepEqual(transport.replies().map((r) => r.content.status), ["error", "aborted", "aborted"]);
@@ -135,7 +136,11 @@ describe("KernelHandler policy (fake transport)", () => {
 
   test("history_request answers with the stored cells of this session", async () => {
     const { transport, send } = setup();
-    await send(request("execute_request", { code: "one" }), request("execute_request", { code: "two", store_history: false }), request("execute_request", { code: "three" }));
+    await send(
+      request("execute_request", { code: "one" }),
+      request("execute_request", { code: "two", store_history: false }),
+      request("execute_request", { code: "three" }),
+    );
     await send(request("history_request", { hist_access_type: "tail", n: 5, output: true, raw: true }));
     const h = transport.replies("history_reply")[0].content.history as unknown[];
     assert.deepEqual(h, [

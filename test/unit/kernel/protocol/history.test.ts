@@ -31,7 +31,8 @@ describe("HistoryStore", () => {
       [2, 1, "x * 3"],
     ]);
     // Range: session 0 is this one, -1 the one before; stop is exclusive.
-    assert.deepEqual(b.query(parseHistoryRequest({ hist_access_type: "range", session: -1, start: 2, stop: 3, output: true })), [[1, 2, ["x + 1", "2"]]]);
+    const previous = b.query(parseHistoryRequest({ hist_access_type: "range", session: -1, start: 2, stop: 3, output: true }));
+    assert.deepEqual(previous, [[1, 2, ["x + 1", "2"]]]);
     assert.deepEqual(b.query(parseHistoryRequest({ hist_access_type: "range", session: 0, start: 1 })), [[2, 1, "x * 3"]]);
   });
 
