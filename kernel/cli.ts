@@ -2,9 +2,7 @@
  * The `reglab` command line (bin/reglab.js calls `main`). Hand-written
  * parsing, no dependency. Exit codes: 0 ok, 1 failure, 2 usage error.
  */
-import fs from "fs";
-import path from "path";
-import { describe, install, uninstall, packageRoot, type InstallOptions } from "./kernelspec";
+import { describe, install, uninstall, packageVersion, type InstallOptions } from "./kernelspec";
 import { checkCommand } from "./runner/check";
 import { convertCommand } from "./runner/convert";
 import { runCommand } from "./runner/run";
@@ -56,15 +54,6 @@ Options:
   --version    print the version`;
 
 class UsageError extends Error {}
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string };
-    return pkg.version;
-  } catch {
-    return "unknown";
-  }
-}
 
 /**
  * Parse `--flag`, `--opt VALUE` and `--opt=VALUE` against the allowed sets.
@@ -132,7 +121,7 @@ async function dispatch(argv: string[]): Promise<number> {
     return cmd === undefined ? 2 : 0;
   }
   if (cmd === "--version" || cmd === "-V") {
-    out(version());
+    out(packageVersion());
     return 0;
   }
   if (cmd === "help") {

@@ -27,6 +27,11 @@ export function packageRoot(): string {
   throw new Error(`reglab: cannot find the package root above ${__dirname}`);
 }
 
+/** reglab's version, from its package.json (packageRoot() has just found that file). */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
+}
+
 /** The command Jupyter runs; `{connection_file}` is substituted by Jupyter. */
 export function kernelArgv(): string[] {
   return [process.execPath, path.join(packageRoot(), "bin", "reglab.js"), "kernel", "--connection-file", "{connection_file}"];

@@ -1,52 +1,36 @@
 /**
  * Starting the kernel: connection file → sockets → handler → executor.
  *
- * The executor chain is built in `buildExecutor`: the TypeScript executor,
- * wrapped by the magics layer (kernel/magics/index.ts, `createMagicsLayer`)
- * when that module exists. tfjs is NOT loaded here (only before the first
- * cell), so start-up costs about what plain tslab costs.
+ * Every process-level hook is installed by kernel/execution/process-hooks.ts
+ * before anything else. The executor chain is built in `buildExecutor`: the
+ * TypeScript executor wrapped by the magics layer. tfjs is NOT loaded here
+ * (only before the first cell), so start-up costs about what plain tslab costs.
  */
 import fs from "fs";
-import path from "path";
 import { randomUUID } from "crypto";
 import type { CellExecutor } from "./execution/types";
 import { TypeScriptExecutor, type TypeScriptExecutorOptions } from "./execution/typescript";
-import { kernelLog } from "./execution/streams";
-import { exitKernel, installExitGuard } from "./execution/exit-guard";
+import { kernelLog, redirectStreams } from "./execution/streams";
+import { exitKernel } from "./execution/exit-guard";
+import { installProcessHooks } from "./execution/process-hooks";
+import { createMagicsLayer } from "./magics/index";
 import { KernelHandler } from "./protocol/handler";
-import { KernelServer } from "./protocol/server";
-import type { ConnectionInfo } from "./protocol/wire";
-import { packageRoot } from "./kernelspec";
+import { KernelServer, endpoint, type Channel } from "./protocol/server";
+import { HistoryStore, defaultHistoryFile } from "./protocol/history";
+import { StdinChannel, installKernelIO } from "./protocol/stdin";
+import type { ConnectionInfo, Message } from "./protocol/wire";
+import { DEFAULT_NAME, packageVersion } from "./kernelspec";
+import { typescriptFork } from "./execution/typescript-fork";
 
-/** The seam for the magics layer: a CellExecutor wrapping another. */
-type MagicsFactory = (inner: CellExecutor) => CellExecutor;
-
-function loadMagicsLayer(): MagicsFactory | null {
-  if (process.env.REGLAB_NO_MAGICS === "1") return null; // for diagnosing the magics layer
-  let file: string;
-  try {
-    file = require.resolve("./magics/index");
-  } catch {
-    return null; // no magics layer written/built yet
-  }
-  let mod: { createMagicsLayer?: MagicsFactory };
-  try {
-    mod = require(file) as { createMagicsLayer?: MagicsFactory };
-  } catch (e) {
-    kernelLog(`magics layer failed to load, running without it: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
-    return null;
-  }
-  if (typeof mod.createMagicsLayer !== "function") {
-    kernelLog("kernel/magics/index has no createMagicsLayer(); running without magics");
-    return null;
-  }
-  return mod.createMagicsLayer;
-}
-
+/**
+ * The TypeScript executor, wrapped by the magics layer unless REGLAB_NO_MAGICS=1 (for
+ * diagnosing the magics layer). Process hooks are installed first: the executor relies on them.
+ */
 export function buildExecutor(opts: TypeScriptExecutorOptions = {}): CellExecutor {
+  installProcessHooks();
   const ts = new TypeScriptExecutor(opts);
-  const magics = loadMagicsLayer();
-  return magics ? magics(ts) : ts;
+  if (process.env.REGLAB_NO_MAGICS === "1") return ts;
+  return createMagicsLayer(ts, { redirectStreams });
 }
 
 export function readConnectionFile(file: string): ConnectionInfo {
@@ -70,40 +54,35 @@ export function readConnectionFile(file: string): ConnectionInfo {
   return info;
 }
 
-function version(): string {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-}
-
 function typescriptVersion(): string {
-  try {
-    const tslabDir = path.dirname(require.resolve("tslab/package.json"));
-    const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] })) as { version?: string };
-    return ts.version ?? "";
-  } catch {
-    return "";
-  }
+  return typescriptFork().version;
 }
 
 /** Start a kernel for `connectionFile`; resolves once the sockets are bound. */
 export async function startKernel(connectionFile: string): Promise<void> {
   const conn = readConnectionFile(connectionFile);
+  // Cells cannot end the kernel (the exit guard, the error listeners); our own exits use exitKernel.
+  const hooks = installProcessHooks();
   const executor = buildExecutor();
-  // Cells cannot end the kernel (process.exit() throws); our own exits use exitKernel.
-  installExitGuard();
   const session = randomUUID();
   let handler: KernelHandler | null = null;
-  const server = new KernelServer(conn, (channel, msg) => handler?.onMessage(channel, msg), { log: kernelLog }, session);
-  handler = new KernelHandler(executor, server, {
+  const onMessage = (channel: Channel, msg: Message): void => handler?.onMessage(channel, msg);
+  const server = new KernelServer(conn, onMessage, { log: kernelLog, stdinElsewhere: true }, session);
+  const stdin = new StdinChannel(conn, endpoint(conn, conn.stdin_port), session, kernelLog);
+  const interrupt = (): void => {
+    stdin.cancel();
+    executor.interrupt();
+  };
+  const h = new KernelHandler(executor, server, {
     log: kernelLog,
-    implementationVersion: version(),
+    redirectStreams,
+    onInterrupt: () => stdin.cancel(),
+    history: new HistoryStore(defaultHistoryFile(conn.kernel_name || DEFAULT_NAME), kernelLog),
+    implementationVersion: packageVersion(),
     languageVersion: typescriptVersion(),
     onShutdown: (restart) => {
       void (async () => {
-        await server.close();
+        await Promise.all([server.close(), stdin.close()]);
         try {
           executor.close();
         } catch {
@@ -114,16 +93,18 @@ export async function startKernel(connectionFile: string): Promise<void> {
       })();
     },
   });
+  handler = h;
+  installKernelIO(() => h.currentRequest(), stdin);
   // Interrupt (interrupt_mode "signal"): a running synchronous loop is broken by vm's
   // breakOnSigint; otherwise reject the pending await. Never let SIGINT kill the kernel.
-  process.on("SIGINT", () => executor.interrupt());
-  process.on("SIGTERM", () => {
-    void server.close().finally(() => exitKernel(0));
+  hooks.onSignal("SIGINT", interrupt);
+  hooks.onSignal("SIGTERM", () => {
+    void Promise.all([server.close(), stdin.close()]).finally(() => exitKernel(0));
   });
-  await server.start();
+  await Promise.all([server.start(), stdin.start()]);
   watchParent(() => {
     kernelLog("parent process exited: shutting down");
-    void server.close().finally(() => exitKernel(0));
+    void Promise.all([server.close(), stdin.close()]).finally(() => exitKernel(0));
   });
   kernelLog(`kernel started (pid ${process.pid}, ${conn.transport}://${conn.ip}, cwd ${process.cwd()})`);
 }

@@ -30,3 +30,4 @@ export * from "./frames";
 export * from "./augmentation";
 export * as linalg from "./linalg";
 export { interruptGuard, InterruptedError } from "./runtime/interrupt";
+export { clearOutput, input, StdinNotAllowedError } from "./runtime/kernel-io";

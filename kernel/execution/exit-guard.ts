@@ -4,7 +4,7 @@
  * sig)` throw an {@link ExitDisabledError} explaining what to do instead,
  * and the kernel runs on with every variable intact.
  *
- * Policy: the guard is installed once, when the executor is created, and
+ * Policy: the guard is installed once, by process-hooks.ts at kernel start, and
  * stays installed (a timer or callback that calls process.exit() after its
  * cell finished is stopped too). The kernel's own exits (shutdown_request,
  * SIGTERM) go through {@link exitKernel}, which uses the original function.

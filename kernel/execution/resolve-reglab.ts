@@ -43,6 +43,7 @@ import fs from "fs";
 import Module from "module";
 import path from "path";
 import { packageRoot } from "../kernelspec";
+import { typescriptFork } from "./typescript-fork";
 
 let installed = false;
 
@@ -154,9 +155,7 @@ export class PackageMirror {
 
 /** The TypeScript fork tslab uses (the same module instance tslab loads). */
 function tslabTypeScript(): TsSysHolder {
-  const tslabDir = path.dirname(require.resolve("tslab/package.json"));
-  const tsPath = require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] });
-  return require(tsPath) as TsSysHolder;
+  return typescriptFork() as unknown as TsSysHolder;
 }
 
 /** The slice of `ts.sys` we patch (typed loosely: the fork has no types we compile against). */

@@ -1,6 +1,6 @@
 /**
  * Expands shorthand object properties (`{ q }` → `{ q: q }`) before tslab
- * compiles a cell.
+ * compiles a cell, and makes `await (x)` an await.
  *
  * tslab keeps earlier cells' variables on an `exports` object and rewrites
  * every reference to them as `exports.q`, but the name in a shorthand
@@ -9,8 +9,14 @@
  * the same program and gets rewritten. Only line-internal text is inserted,
  * so line numbers stay; `mapColumn` restores the cell's own columns for
  * diagnostics.
+ *
+ * `await (x)` at the top level: TypeScript parses `await` followed by `(`
+ * outside an async function as a call of a function named `await`, so tslab
+ * never sees a top-level await and the cell fails with "await is not
+ * defined". The call chain that starts there is rewritten as
+ * `await Promise.resolve((x)…)`, which awaits the same value and is parsed as an await.
  */
-import path from "path";
+import { typescriptFork } from "./typescript-fork";
 
 /** The slice of the TypeScript API used here (tslab's fork has no types we compile against). */
 interface TsNode {
@@ -18,24 +24,28 @@ interface TsNode {
   pos: number;
   end: number;
   name?: TsNode;
+  expression?: TsNode;
+  escapedText?: string;
+  parent?: TsNode;
   getEnd(): number;
 }
 interface TsApi {
-  SyntaxKind: { ShorthandPropertyAssignment: number };
+  SyntaxKind: {
+    ShorthandPropertyAssignment: number;
+    CallExpression: number;
+    Identifier: number;
+    PropertyAccessExpression: number;
+    ElementAccessExpression: number;
+    NonNullExpression: number;
+  };
   ScriptTarget: { Latest: number };
   ScriptKind: { TS: number };
   createSourceFile(name: string, text: string, target: number, setParents: boolean, kind: number): TsNode;
   forEachChild(node: TsNode, cb: (child: TsNode) => void): void;
 }
 
-let ts: TsApi | null = null;
-function api(): TsApi {
-  if (!ts) {
-    const tslabDir = path.dirname(require.resolve("tslab/package.json"));
-    ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] })) as TsApi;
-  }
-  return ts;
-}
+/** The fork, seen through the slice this module uses. */
+const api = (): TsApi => typescriptFork() as unknown as TsApi;
 
 export interface Expanded {
   code: string;
@@ -43,10 +53,10 @@ export interface Expanded {
   inserts: Map<number, Array<[number, number]>>;
 }
 
-/** `{ a, b = 1 }` → `{ a: a, b: b = 1 }`; code without shorthand properties comes back unchanged. */
+/** `{ a, b = 1 }` → `{ a: a, b: b = 1 }`, `await (f)()` → `await Promise.resolve((f)())`; other code comes back unchanged. */
 export function expandShorthand(code: string): Expanded {
   const inserts = new Map<number, Array<[number, number]>>();
-  if (!code.includes("{")) return { code, inserts };
+  if (!code.includes("{") && !code.includes("await")) return { code, inserts };
   const t = api();
   const file = t.createSourceFile("cell.ts", code, t.ScriptTarget.Latest, true, t.ScriptKind.TS);
   const at: Array<{ offset: number; text: string }> = [];
@@ -54,6 +64,16 @@ export function expandShorthand(code: string): Expanded {
     if (node.kind === t.SyntaxKind.ShorthandPropertyAssignment && node.name) {
       const name = code.slice(node.name.getEnd() - nameLength(code, node.name.getEnd()), node.name.getEnd());
       at.push({ offset: node.name.getEnd(), text: `: ${name}` });
+    }
+    const callee = node.kind === t.SyntaxKind.CallExpression ? node.expression : undefined;
+    if (callee && callee.kind === t.SyntaxKind.Identifier && callee.escapedText === "await") {
+      // The chain the user meant to await: `await (f)()` is `await(f)` called, so climb to the outer call.
+      const K = t.SyntaxKind;
+      const chain = new Set([K.CallExpression, K.PropertyAccessExpression, K.ElementAccessExpression, K.NonNullExpression]);
+      let top = node;
+      while (top.parent && chain.has(top.parent.kind) && top.parent.expression === top) top = top.parent;
+      at.push({ offset: callee.getEnd(), text: " Promise.resolve(" });
+      at.push({ offset: top.getEnd(), text: ")" });
     }
     t.forEachChild(node, visit);
   };

@@ -57,12 +57,24 @@ function redirected(name: "stdout" | "stderr", real: Write): Write {
   return write as Write;
 }
 
-/** Send process.stdout/stderr writes to `t` from now on (null: the real streams). */
+/** Patch process.stdout/stderr.write (once; process-hooks.ts calls it at kernel start). */
+export function installStreamRedirection(): void {
+  if (installed) return;
+  installed = true;
+  process.stdout.write = redirected("stdout", realStdoutWrite);
+  process.stderr.write = redirected("stderr", realStderrWrite);
+}
+
+/**
+ * Send process.stdout/stderr writes to `t` from now on (null: the real streams). Called by
+ * whoever owns a cell's output: the protocol handler for each request, a magic that captures.
+ */
 export function redirectStreams(t: StreamTarget | null): void {
   target = t;
-  if (!installed && t) {
-    installed = true;
-    process.stdout.write = redirected("stdout", realStdoutWrite);
-    process.stderr.write = redirected("stderr", realStderrWrite);
-  }
+  if (t) installStreamRedirection();
+}
+
+/** The current target (to restore it after a nested capture). */
+export function currentStreamTarget(): StreamTarget | null {
+  return target;
 }

@@ -4,17 +4,20 @@
  * is a CellExecutor that wraps the TypeScript one.
  */
 import type { DisplayContent, MimeBundle } from "../../src/display/transport";
+import type { Payload } from "../protocol/messages";
 
 /** Where a running cell's output goes; the handler binds it to the cell's request. */
 export interface CellIO {
   stdout(text: string): void;
   stderr(text: string): void;
   display(content: DisplayContent, update: boolean): void;
+  /** clear_output (optional: an io that captures has nothing to clear). */
+  clear?(wait: boolean): void;
 }
 
 export type CellOutcome =
   /** `hasValue` is false when the cell has no last expression or it is null/undefined. */
-  | { status: "ok"; hasValue: boolean; value?: unknown }
+  | { status: "ok"; hasValue: boolean; value?: unknown; payload?: Payload[] }
   | { status: "error"; ename: string; evalue: string; traceback: string[] };
 
 export interface CompletionResult {

@@ -14,8 +14,9 @@ import { expandShorthand, mapColumn, type Expanded } from "./shorthand";
 import path from "path";
 import vm from "vm";
 import type { CellExecutor, CellIO, CellOutcome, CompletionResult, InspectResult } from "./types";
-import { installReglabResolution } from "./resolve-reglab";
-import { kernelLog, redirectStreams } from "./streams";
+import { installProcessHooks, type ProcessHooks } from "./process-hooks";
+import { kernelLog } from "./streams";
+import { isCompleteTypeScript } from "./is-complete";
 import { cellScriptName, describeThrown, type CompiledCell, type ErrorReport } from "./errors";
 
 // Deep imports of tslab (typed by its own .d.ts files).
@@ -64,30 +65,42 @@ class ConverterSet {
   }
 }
 
+/** Everything one run of a cell records: a fresh object per run, so no state leaks between cells. */
+class CellRun {
+  value: { has: boolean; value?: unknown } = { has: false };
+  diagnostics: Diagnostic[] | null = null;
+  diagnosticLines: string[] = [];
+  thrown: unknown[] = [];
+  /** The script name once tslab compiled the cell (see the vm hook). */
+  script: string | null = null;
+  /** The expanded source waiting for its compiled script (null once named). */
+  pendingSource: string | null;
+
+  constructor(
+    readonly io: CellIO,
+    /** The running cell after shorthand expansion (see shorthand.ts). */
+    readonly expanded: Expanded,
+  ) {
+    this.pendingSource = expanded.code;
+  }
+}
+
 export class TypeScriptExecutor implements CellExecutor {
   private readonly executor: Executor;
   private readonly convs: ConverterSet;
-  private io: CellIO | null = null;
+  private readonly hooks: ProcessHooks;
   private backendPending: string | false;
-
-  // Per-run capture (reset at the start of each run).
-  private value: { has: boolean; value?: unknown } = { has: false };
-  private diagnostics: Diagnostic[] | null = null;
-  private diagnosticLines: string[] = [];
-  /** The running cell after shorthand expansion (see shorthand.ts). */
-  private expanded: Expanded | null = null;
-  private thrown: unknown[] = [];
-
-  private running = false;
+  /** The cell running now (null between cells). */
+  private current: CellRun | null = null;
+  /** The most recent cell: displays made after it finished (timers) go to its output. */
+  private last: CellRun | null = null;
   private readonly lateErrors: string[] = [];
-
   private runIndex = 0;
-  private currentScript: string | null = null;
-  private pendingSource: string | null = null;
   private readonly cells = new Map<string, CompiledCell>();
+  private globalsDeclared = false;
 
   constructor(opts: TypeScriptExecutorOptions = {}) {
-    installReglabResolution();
+    this.hooks = installProcessHooks();
     const rootDir = path.resolve(opts.rootDir ?? process.cwd());
     this.backendPending = opts.backend === undefined ? process.env.REGLAB_BACKEND?.trim() || "auto" : opts.backend;
 
@@ -118,13 +131,13 @@ export class TypeScriptExecutor implements CellExecutor {
     this.convs = new ConverterSet(node, () => conv.createConverter({ isJS: false, isBrowser: true }));
     this.executor = exec.createExecutor(rootDir, this.convs, {
       log: (v: unknown) => {
-        this.value = { has: true, value: v };
+        if (this.current) this.current.value = { has: true, value: v };
       },
       error: (...args: unknown[]) => this.onError(args),
     });
-    this.installVmHook();
+    this.hooks.onCompiledScript((code, options) => this.nameScript(code, options));
     this.installDisplaySink();
-    if (opts.catchAsyncErrors !== false) this.installAsyncErrorReporting();
+    if (opts.catchAsyncErrors !== false) this.hooks.onAsyncError((kind, err) => this.reportAsync(kind, err));
   }
 
   /**
@@ -151,7 +164,7 @@ export class TypeScriptExecutor implements CellExecutor {
     const convert = c.convert.bind(c);
     c.convert = guard("compilation", (prevDecl: string, src: string) => {
       const r = convert(prevDecl, src);
-      this.diagnostics = r.diagnostics;
+      if (this.current) this.current.diagnostics = r.diagnostics;
       return r;
     });
     c.complete = guard("completion", c.complete.bind(c));
@@ -173,39 +186,36 @@ export class TypeScriptExecutor implements CellExecutor {
   }
 
   private onError(args: unknown[]): void {
+    const run = this.current;
+    if (!run) {
+      kernelLog(`tslab reported an error outside a cell: ${String(args[0])}`);
+      return;
+    }
     if (args.length === 5 && args[0] === "%s%d:%d - %s") {
       const [, file, line, col, message] = args;
       // Diagnostics in the cell itself: columns of the text the user wrote, not of the expanded text.
-      const c = file === "" && this.expanded ? mapColumn(this.expanded, Number(line), Number(col)) : col;
-      this.diagnosticLines.push(`${String(file)}${String(line)}:${String(c)} - ${String(message)}`);
+      const c = file === "" ? mapColumn(run.expanded, Number(line), Number(col)) : col;
+      run.diagnosticLines.push(`${String(file)}${String(line)}:${String(c)} - ${String(message)}`);
     } else {
-      this.thrown.push(args[0]);
+      run.thrown.push(args[0]);
     }
   }
 
   /** Give each compiled cell a unique script name and keep its code, for stack mapping. */
-  private installVmHook(): void {
-    const self = this;
-    const orig = vm.runInThisContext;
-    const hooked = function (code: string, options?: vm.RunningScriptOptions | string) {
-      if (self.pendingSource !== null && typeof code === "string" && WRAPPED_CELL.test(code)) {
-        const name = cellScriptName(++self.runIndex);
-        self.cells.set(name, { source: self.pendingSource, js: code });
-        if (self.cells.size > KEEP_CELLS) self.cells.delete(self.cells.keys().next().value as string);
-        self.currentScript = name;
-        self.pendingSource = null;
-        const opts: vm.RunningScriptOptions = typeof options === "object" && options ? { ...options } : {};
-        opts.filename = name;
-        return orig.call(vm, code, opts);
-      }
-      return orig.call(vm, code, options);
-    };
-    vm.runInThisContext = hooked as typeof vm.runInThisContext;
+  private nameScript(code: string, options: vm.RunningScriptOptions | string | undefined): vm.RunningScriptOptions | null {
+    const run = this.current;
+    if (!run || run.pendingSource === null || !WRAPPED_CELL.test(code)) return null;
+    const name = cellScriptName(++this.runIndex);
+    this.cells.set(name, { source: run.pendingSource, js: code });
+    if (this.cells.size > KEEP_CELLS) this.cells.delete(this.cells.keys().next().value as string);
+    run.script = name;
+    run.pendingSource = null;
+    return { ...(typeof options === "object" && options ? options : {}), filename: name };
   }
 
   private installDisplaySink(): void {
     const sink = (content: Parameters<CellIO["display"]>[0], update: boolean): void => {
-      const io = this.io;
+      const io = (this.current ?? this.last)?.io;
       if (io) io.display(content, update === true);
       else kernelLog("display outside a cell dropped");
     };
@@ -225,19 +235,34 @@ export class TypeScriptExecutor implements CellExecutor {
    * firing after its cell finished) would be published after that cell's idle status, where
    * clients drop them; they are logged and shown on the stderr of the next cell instead.
    */
-  private installAsyncErrorReporting(): void {
-    const report = (kind: string, err: unknown): void => {
-      const r = describeThrown(err, this.cells, this.running ? this.currentScript : null);
-      const text = `${kind}: ${r.traceback.join("\n")}\n`;
-      if (this.io && this.running) this.io.stderr(text);
-      else {
-        kernelLog(text.trimEnd());
-        this.lateErrors.push(text);
-        if (this.lateErrors.length > 20) this.lateErrors.splice(0, this.lateErrors.length - 20);
-      }
-    };
-    process.on("unhandledRejection", (reason) => report("Unhandled promise rejection", reason));
-    process.on("uncaughtException", (err) => report("Uncaught exception", err));
+  private reportAsync(kind: string, err: unknown): void {
+    const run = this.current;
+    const r = describeThrown(err, this.cells, run ? run.script : null);
+    const text = `${kind}: ${r.traceback.join("\n")}\n`;
+    if (run) run.io.stderr(text);
+    else {
+      kernelLog(text.trimEnd());
+      this.lateErrors.push(text);
+      if (this.lateErrors.length > 20) this.lateErrors.splice(0, this.lateErrors.length - 20);
+    }
+  }
+
+  /**
+   * Globals the kernel provides to cells but TypeScript's es20xx lib does not declare (`prompt`,
+   * from kernel/protocol/stdin.ts): declared once (again after %reset) as tslab declarations, whose
+   * uses tslab rewrites to `exports.<name>`, so the value goes on its exports too.
+   */
+  private async declareGlobals(): Promise<void> {
+    if (this.globalsDeclared) return;
+    this.globalsDeclared = true;
+    const g = globalThis as Record<string, unknown>;
+    if (typeof g.prompt !== "function") return;
+    const hidden = new CellRun({ stdout: kernelLog, stderr: kernelLog, display: () => undefined }, expandShorthand(""));
+    hidden.pendingSource = null;
+    this.current = hidden;
+    const ok = await this.executor.execute("declare function prompt(message?: string, _default?: string): string;");
+    if (!ok) kernelLog(`declaring prompt() failed: ${hidden.diagnosticLines.join("; ")}`);
+    this.locals.prompt = g.prompt;
   }
 
   private async selectBackendOnce(io: CellIO): Promise<void> {
@@ -262,61 +287,61 @@ export class TypeScriptExecutor implements CellExecutor {
   }
 
   async run(code: string, io: CellIO): Promise<CellOutcome> {
-    this.io = io;
-    this.running = true;
+    for (const text of this.lateErrors.splice(0)) io.stderr(`(raised after an earlier cell had finished) ${text}`);
+    const outer = this.current;
     try {
-      return await this.runCell(code, io);
+      await this.declareGlobals();
+      if (this.backendPending !== false) {
+        // Async errors while the backend loads belong to this cell.
+        this.current = new CellRun(io, expandShorthand(""));
+        this.current.pendingSource = null;
+        await this.selectBackendOnce(io);
+      }
+      const run = new CellRun(io, expandShorthand(code));
+      this.current = run;
+      this.last = run;
+      return await this.runCell(run);
     } finally {
-      this.running = false;
+      this.current = outer;
+      // A module the cell loaded (a backend, a package) may have added error listeners that rethrow.
+      this.hooks.sweepForeignListeners();
     }
   }
 
-  private async runCell(code: string, io: CellIO): Promise<CellOutcome> {
-    redirectStreams(io);
-    for (const text of this.lateErrors.splice(0)) io.stderr(`(raised after an earlier cell had finished) ${text}`);
-    await this.selectBackendOnce(io);
-    this.value = { has: false };
-    this.diagnostics = null;
-    this.diagnosticLines = [];
-    this.thrown = [];
-    this.currentScript = null;
-    this.expanded = expandShorthand(code);
-    this.pendingSource = this.expanded.code;
+  private async runCell(run: CellRun): Promise<CellOutcome> {
     let ok: boolean;
     try {
-      ok = await this.executor.execute(this.expanded.code);
+      ok = await this.executor.execute(run.expanded.code);
     } catch (e) {
       // tslab itself failed (a bug, or a converter crash): report, never throw.
       ok = false;
-      this.thrown.push(e);
+      run.thrown.push(e);
     } finally {
-      this.pendingSource = null;
+      run.pendingSource = null;
     }
     // Node reports unhandled rejections after the microtask queue drains: one macrotask turn lets
     // a promise the cell rejected without awaiting be reported in this cell.
     await new Promise<void>((r) => setImmediate(r));
-    if (ok) {
-      return this.value.has ? { status: "ok", hasValue: true, value: this.value.value } : { status: "ok", hasValue: false };
-    }
-    return { status: "error", ...this.errorReport() };
+    if (ok) return run.value.has ? { status: "ok", hasValue: true, value: run.value.value } : { status: "ok", hasValue: false };
+    return { status: "error", ...this.errorReport(run) };
   }
 
-  private errorReport(): ErrorReport {
-    if (this.diagnosticLines.length > 0) {
-      const codes = (this.diagnostics ?? []).map((d) => d.code);
+  private errorReport(run: CellRun): ErrorReport {
+    if (run.diagnosticLines.length > 0) {
+      const codes = (run.diagnostics ?? []).map((d) => d.code);
       const syntax = codes.length > 0 && codes.every((c) => c >= 1000 && c < 2000);
       const ename = syntax ? "SyntaxError" : "TSError";
-      const evalue = this.diagnosticLines.join("\n");
-      return { ename, evalue, traceback: [`${ename}: ${this.diagnosticLines.length} error(s)`, ...this.diagnosticLines] };
+      const evalue = run.diagnosticLines.join("\n");
+      return { ename, evalue, traceback: [`${ename}: ${run.diagnosticLines.length} error(s)`, ...run.diagnosticLines] };
     }
-    if (this.thrown.length > 0) {
-      const e = this.thrown[0];
+    if (run.thrown.length > 0) {
+      const e = run.thrown[0];
       const kind = isInterrupt(e);
       if (kind) {
         const evalue = kind === "await" ? "interrupted while awaiting" : "interrupted while running";
         return { ename: "Interrupted", evalue, traceback: [`Interrupted: ${evalue}`] };
       }
-      return describeThrown(e, this.cells, this.currentScript);
+      return describeThrown(e, this.cells, run.script);
     }
     return { ename: "Error", evalue: "the cell failed", traceback: ["Error: the cell failed (no details from tslab)"] };
   }
@@ -346,11 +371,9 @@ export class TypeScriptExecutor implements CellExecutor {
 
   isComplete(code: string): { status: "complete" | "incomplete" | "invalid" | "unknown"; indent?: string } {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { isCompleteCode } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
-      const r = isCompleteCode(code);
-      return r.completed ? { status: "complete" } : { status: "incomplete", indent: r.indent ?? "" };
-    } catch {
+      return isCompleteTypeScript(code);
+    } catch (e) {
+      kernelLog(`isComplete failed: ${String(e)}`);
       return { status: "unknown" };
     }
   }
@@ -367,6 +390,7 @@ export class TypeScriptExecutor implements CellExecutor {
 
   reset(): void {
     this.executor.reset();
+    this.globalsDeclared = false;
   }
 
   close(): void {

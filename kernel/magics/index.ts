@@ -12,7 +12,7 @@
  *   blanked to same-length spaces, so cursor offsets stay valid.
  */
 import type { CellExecutor, CellIO, CellOutcome, CompletionResult, InspectResult } from "../execution/types";
-import { blankMagics, mayHaveMagic, parseCell, splitSegments, type MagicCall, type Segment } from "./parse";
+import { blankMagics, mayHaveMagic, parseCell, parseHelpRequest, splitSegments, type MagicCall, type Segment } from "./parse";
 import { MagicRegistry, helpText, type MagicContext } from "./registry";
 import { MagicError, UsageError, toErrorOutcome } from "./errors";
 import { defaultMagics } from "./all";
@@ -23,15 +23,21 @@ export { UsageError, MagicError } from "./errors";
 
 const HANDOFF = Symbol.for("reglab.magics.handoff");
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const EXIT = /^\s*(exit|quit)(\(\))?;?\s*$/;
 const OK_NO_VALUE: CellOutcome = { status: "ok", hasValue: false };
+
+/** A cell whose answer goes to the front end's pager (JupyterLab's pager; consoles print it). */
+function pager(data: Record<string, unknown>): CellOutcome {
+  return { status: "ok", hasValue: false, payload: [{ source: "page", data, start: 0 }] };
+}
 
 export interface MagicsLayerOptions {
   registry?: MagicRegistry;
   /**
-   * Point process.stdout/stderr at a cell's io (the TypeScript executor's
-   * redirection), so output the magics' own library calls make lands in the
-   * right cell. Default: the TypeScript executor's redirectStreams when
-   * `inner` is that executor, else nothing.
+   * Point process.stdout/stderr at an io. The owner of the cell's output (the
+   * protocol handler) points them at the cell; the layer uses this only while a
+   * magic runs code into another io (%%capture) and to point them back after.
+   * Default: nothing (kernel/main.ts passes the kernel's redirection).
    */
   redirectStreams?: ((io: CellIO | null) => void) | null;
 }
@@ -47,7 +53,7 @@ export class MagicsLayer implements CellExecutor {
     options: MagicsLayerOptions = {},
   ) {
     this.registry = options.registry ?? defaultMagics();
-    this.redirect = options.redirectStreams !== undefined ? options.redirectStreams : defaultRedirect(inner);
+    this.redirect = options.redirectStreams ?? null;
   }
 
   get locals(): Record<string, unknown> {
@@ -55,11 +61,14 @@ export class MagicsLayer implements CellExecutor {
   }
 
   async run(code: string, io: CellIO): Promise<CellOutcome> {
+    const help = parseHelpRequest(code);
+    if (help) return this.inspectToPager(help.expr, help.detail, io);
+    // IPython's exit/quit: ask a console front end to exit (jupyter console does; notebooks ignore it).
+    if (EXIT.test(code)) return { status: "ok", hasValue: false, payload: [{ source: "ask_exit", keepkernel: false }] };
     if (!mayHaveMagic(code)) return this.inner.run(code, io);
     const parsed = parseCell(code);
     if (!parsed.cellMagic && !parsed.segments.some((s) => s.kind === "line")) return this.inner.run(code, io);
     this.interruptFlag = false;
-    this.redirect?.(io);
     try {
       if (parsed.cellMagic) return await this.runMagic(parsed.cellMagic, true, this.context(io), parsed.cellMagic.body);
       return await this.runSegments(parsed.segments, io);
@@ -105,12 +114,19 @@ export class MagicsLayer implements CellExecutor {
       const hint = close.length ? ` Did you mean: ${close.join(", ")}?` : " Run %lsmagic to list the magics.";
       throw new UsageError(`${cell ? "Cell" : "Line"} magic function \`${label}\` not found.${hint}`);
     }
-    if (call.help) {
-      ctx.io.stdout(helpText(magic));
-      return OK_NO_VALUE;
-    }
+    if (call.help) return pager({ "text/plain": helpText(magic) });
     const out = magic.kind === "cell" ? await magic.run(call.args, body, ctx) : await magic.run(call.args, ctx);
     return out ?? OK_NO_VALUE;
+  }
+
+  /** `expr?` / `expr??`: what inspection says about `expr`, as a pager payload (IPython's `?`). */
+  private inspectToPager(expr: string, detail: 0 | 1, io: CellIO): CellOutcome {
+    const r = this.inner.inspect(expr, expr.length, detail);
+    if (!r.found) {
+      io.stdout(`Object \`${expr}\` not found.\n`);
+      return OK_NO_VALUE;
+    }
+    return pager(r.data);
   }
 
   private context(io: CellIO): MagicContext {
@@ -119,10 +135,13 @@ export class MagicsLayer implements CellExecutor {
       io,
       registry: this.registry,
       run: async (code, other) => {
-        const out = await this.runCode(code, other ?? io);
-        // The inner executor leaves the streams pointing at the io it ran with.
-        if (other && other !== io) this.redirect?.(io);
-        return out;
+        if (!other || other === io) return this.runCode(code, io);
+        this.redirect?.(other);
+        try {
+          return await this.runCode(code, other);
+        } finally {
+          this.redirect?.(io);
+        }
       },
       bind: async (name, value) => {
         if (!IDENT.test(name)) throw new UsageError(`"${name}" is not a valid variable name.`);
@@ -167,6 +186,7 @@ export class MagicsLayer implements CellExecutor {
   }
 
   isComplete(code: string): { status: "complete" | "incomplete" | "invalid" | "unknown"; indent?: string } {
+    if (parseHelpRequest(code) || EXIT.test(code)) return { status: "complete" };
     if (!mayHaveMagic(code)) return this.inner.isComplete(code);
     const view = this.codeView(code);
     if (view === null) return { status: "complete" };
@@ -226,13 +246,6 @@ export class MagicsLayer implements CellExecutor {
   close(): void {
     this.inner.close();
   }
-}
-
-function defaultRedirect(inner: CellExecutor): ((io: CellIO | null) => void) | null {
-  if (inner.constructor?.name !== "TypeScriptExecutor") return null;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const streams = require("../execution/streams") as typeof import("../execution/streams");
-  return (io) => streams.redirectStreams(io);
 }
 
 /** Wrap the TypeScript executor with the magics layer (kernel/main.ts's entry point). */

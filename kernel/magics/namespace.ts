@@ -6,9 +6,12 @@ import { UsageError } from "./errors";
 import { parseOptions, splitArgs } from "./args";
 import type { Magic } from "./registry";
 
+/** Globals the kernel declares for cells (kernel/execution/typescript.ts, declareGlobals), not the user's. */
+const KERNEL_GLOBALS = new Set(["prompt"]);
+
 function userNames(locals: Record<string, unknown>): string[] {
   return Object.keys(locals)
-    .filter((n) => !n.startsWith("__"))
+    .filter((n) => !n.startsWith("__") && !KERNEL_GLOBALS.has(n))
     .sort();
 }
 

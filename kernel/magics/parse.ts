@@ -9,7 +9,7 @@
  *   depth 0, outside strings, template literals and comments. So `a % b`,
  *   `x %= 2`, `"%d"`, `// %time` and a `%x` line inside a multi-line
  *   template literal or inside `(...)`/`{...}` are all left alone.
- * - `%name?` / `%%name?` asks for that magic's help.
+ * - `%name?` / `%%name?` (or `??`) asks for that magic's help.
  *
  * A small hand scanner tracks string/template/comment/regex state; it only
  * needs to be right about where code is, not about its meaning.
@@ -63,13 +63,13 @@ export interface ParsedCell {
   segments: Segment[];
 }
 
-const MAGIC_HEAD = /^(%{1,2})([A-Za-z_][A-Za-z0-9_]*)(\?)?(?=\s|$)/;
+const MAGIC_HEAD = /^(%{1,2})([A-Za-z_][A-Za-z0-9_]*)(\?\??)?(?=\s|$)/;
 
 /** Parse `%name args` / `%%name? args` text (no leading whitespace). */
 export function parseMagicLine(line: string): (MagicCall & { cell: boolean }) | null {
   const m = MAGIC_HEAD.exec(line);
   if (!m) return null;
-  return { cell: m[1] === "%%", name: m[2], help: m[3] === "?", args: line.slice(m[0].length).trim() };
+  return { cell: m[1] === "%%", name: m[2], help: m[3] !== undefined, args: line.slice(m[0].length).trim() };
 }
 
 export function parseCell(code: string): ParsedCell {
@@ -236,4 +236,17 @@ export function findLineMagics(code: string): LineMagicSegment[] {
     }
   }
   return out;
+}
+
+const HELP_REQUEST = /^(?:(\?\??)\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)|([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*(\?\??))$/;
+
+/**
+ * IPython's help syntax on a whole cell: `name?`, `a.b.c?`, `?name` (details: `??`).
+ * Not TypeScript (a trailing `?` never parses), so there is no ambiguity.
+ */
+export function parseHelpRequest(code: string): { expr: string; detail: 0 | 1 } | null {
+  const m = HELP_REQUEST.exec(code.trim());
+  if (!m) return null;
+  const marks = m[1] ?? m[4];
+  return { expr: m[2] ?? m[3], detail: marks === "??" ? 1 : 0 };
 }

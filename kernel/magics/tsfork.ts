@@ -4,19 +4,10 @@
  * cell into a function body: its last expression statement becomes the
  * return value.
  */
-import path from "path";
 import type * as TS from "typescript";
+import { typescriptFork } from "../execution/typescript-fork";
 
-let cached: typeof TS | null = null;
-
-function ts(): typeof TS {
-  if (!cached) {
-    const tslabDir = path.dirname(require.resolve("tslab/package.json"));
-    // The fork's API is TypeScript 5.0's; the project's `typescript` types describe it.
-    cached = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] })) as typeof TS;
-  }
-  return cached;
-}
+const ts = typescriptFork;
 
 export interface FunctionBody {
   /** Statements with the last expression statement turned into `return (...)`. */

@@ -17,6 +17,7 @@
  * - All pending requests reject with {@link KernelDiedError} (carrying the
  *   tail of the kernel's stderr) when the process exits.
  */
+import { executeRequestContent } from "./messages";
 import { ChildProcess, spawn } from "child_process";
 import { randomBytes, randomUUID } from "crypto";
 import fs from "fs";
@@ -469,12 +470,13 @@ export class KernelClient {
     const { id, reply } = this.requestWithId(
       "execute_request",
       {
-        code,
-        silent: opts.silent ?? false,
-        store_history: opts.storeHistory ?? !(opts.silent ?? false),
-        user_expressions: {},
-        allow_stdin: opts.allowStdin ?? false,
-        stop_on_error: opts.stopOnError ?? true,
+        ...executeRequestContent({
+          code,
+          silent: opts.silent,
+          store_history: opts.storeHistory,
+          allow_stdin: opts.allowStdin,
+          stop_on_error: opts.stopOnError,
+        }),
       },
       "shell",
       (m) => {

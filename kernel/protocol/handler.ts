@@ -7,24 +7,47 @@
  * Error policy (messaging spec, as ipykernel): when an execute_request fails
  * and it had `stop_on_error: true` (the default), the execute_requests
  * already queued at that moment are answered `aborted`; later ones run.
+ * Request contents are read with kernel/protocol/messages.ts's parsers (the
+ * spec's defaults in one place).
  */
-import type { CellExecutor, CellIO } from "../execution/types";
-import type { DisplayContent } from "../../src/display/transport";
+import type { CellExecutor, CellIO, CellOutcome } from "../execution/types";
 import { toMimeBundle } from "../execution/bundle";
-import type { Message, MessageHeader } from "./wire";
+import type { Message } from "./wire";
 import { PROTOCOL_VERSION } from "./wire";
 import type { Channel } from "./server";
+import { CellOutput, type Transport } from "./cell-output";
+import { HistoryStore } from "./history";
+import type { RunningRequest } from "./stdin";
+import {
+  parseCompleteRequest,
+  parseExecuteRequest,
+  parseHistoryRequest,
+  parseInspectRequest,
+  parseIsCompleteRequest,
+  parseShutdownRequest,
+  type CompleteReply,
+  type ExecuteReply,
+  type HistoryReply,
+  type InspectReply,
+  type IsCompleteReply,
+  type KernelInfoReply,
+} from "./messages";
 
-/** What the handler needs from the transport. */
-export interface Transport {
-  reply(channel: Channel, parent: Message, msgType: string, content: Record<string, unknown>, metadata?: Record<string, unknown>): Promise<void>;
-  publish(parent: MessageHeader | null, msgType: string, content: Record<string, unknown>): Promise<void>;
-}
+export type { Transport } from "./cell-output";
 
 export interface HandlerOptions {
   log: (line: string) => void;
+  /**
+   * Point process.stdout/stderr at a cell's output: the handler owns each request's output, so
+   * it points the streams there before the cell runs (late writes go to the most recent cell).
+   */
+  redirectStreams?: (io: CellIO) => void;
   /** Called after shutdown_reply has been sent. */
   onShutdown: (restart: boolean) => void;
+  /** Called on interrupt_request, besides the executor's interrupt (e.g. to end a wait for input). */
+  onInterrupt?: () => void;
+  /** Where history_request is answered from (default: this session, in memory). */
+  history?: HistoryStore;
   implementationVersion: string;
   languageVersion: string;
 }
@@ -34,78 +57,28 @@ interface Queued {
   msg: Message;
 }
 
-/** Coalesces stream writes into few `stream` messages; flushed before any other output. */
-class CellOutput implements CellIO {
-  private buf: { name: "stdout" | "stderr"; text: string } | null = null;
-  private timer: NodeJS.Immediate | null = null;
-
-  constructor(
-    private readonly transport: Transport,
-    private readonly parent: MessageHeader,
-    private readonly silent: boolean,
-  ) {}
-
-  private write(name: "stdout" | "stderr", text: string): void {
-    if (this.silent || !text) return;
-    if (this.buf && this.buf.name !== name) this.flush();
-    if (this.buf) this.buf.text += text;
-    else this.buf = { name, text };
-    if (this.buf.text.length > 65536) this.flush(false);
-    else if (!this.timer) this.timer = setImmediate(() => this.flush(false));
-  }
-
-  stdout(text: string): void {
-    this.write("stdout", text);
-  }
-  stderr(text: string): void {
-    this.write("stderr", text);
-  }
-
-  display(content: DisplayContent, update: boolean): void {
-    if (this.silent) return;
-    this.flush();
-    void this.transport.publish(this.parent, update ? "update_display_data" : "display_data", {
-      data: content.data,
-      metadata: content.metadata ?? {},
-      transient: content.transient ?? {},
-    });
-  }
-
-  /**
-   * Publish the buffered text. Intermediate flushes (`final` false) keep a trailing high
-   * surrogate for the next write, so a character outside the BMP (emoji) is never split
-   * across two stream messages (a lone surrogate would not survive UTF-8 in front ends).
-   */
-  flush(final = true): void {
-    if (this.timer) {
-      clearImmediate(this.timer);
-      this.timer = null;
-    }
-    const b = this.buf;
-    this.buf = null;
-    if (!b) return;
-    let text = b.text;
-    const last = text.charCodeAt(text.length - 1);
-    if (!final && last >= 0xd800 && last <= 0xdbff) {
-      this.buf = { name: b.name, text: text.slice(-1) };
-      text = text.slice(0, -1);
-    }
-    if (text) void this.transport.publish(this.parent, "stream", { name: b.name, text });
-  }
-}
-
 export class KernelHandler {
   private readonly queue: Queued[] = [];
   private readonly aborted = new Set<string>();
   private running = false;
   private executionCount = 0;
   private shuttingDown = false;
+  private readonly history: HistoryStore;
+  /** The execute_request running now, for input_request and clear_output. */
+  private runningRequest: RunningRequest | null = null;
 
   constructor(
     private readonly executor: CellExecutor,
     private readonly transport: Transport,
     private readonly opts: HandlerOptions,
-  ) {}
+  ) {
+    this.history = opts.history ?? new HistoryStore(null);
+  }
+
+  /** The request whose cell is running (null between cells). */
+  currentRequest(): RunningRequest | null {
+    return this.runningRequest;
+  }
 
   /** Entry point for every verified message. */
   onMessage(channel: Channel, msg: Message): void {
@@ -148,48 +121,61 @@ export class KernelHandler {
   }
 
   private async dispatch(channel: Channel, msg: Message): Promise<void> {
-    const c = msg.content as Record<string, unknown>;
-    const reply = (type: string, content: Record<string, unknown>) => this.transport.reply(channel, msg, type, content);
+    const c = msg.content;
+    const reply = (type: string, content: object) => this.transport.reply(channel, msg, type, content);
     switch (msg.header.msg_type) {
       case "kernel_info_request":
         await reply("kernel_info_reply", this.kernelInfo());
         return;
       case "execute_request":
         if (this.aborted.delete(msg.header.msg_id)) {
-          await this.transport.reply(channel, msg, "execute_reply", { status: "aborted", execution_count: this.executionCount }, { status: "aborted" });
+          const aborted: ExecuteReply = { status: "aborted", execution_count: this.executionCount };
+          await this.transport.reply(channel, msg, "execute_reply", aborted, { status: "aborted" });
           return;
         }
         await this.execute(channel, msg);
         return;
       case "complete_request": {
-        const code = String(c.code ?? "");
-        const r = this.executor.complete(code, numberOr(c.cursor_pos, code.length));
-        await reply("complete_reply", { status: "ok", matches: r.matches, cursor_start: r.cursorStart, cursor_end: r.cursorEnd, metadata: {} });
+        const req = parseCompleteRequest(c);
+        const r = this.executor.complete(req.code, req.cursor_pos);
+        const content: CompleteReply = {
+          status: "ok",
+          matches: r.matches,
+          cursor_start: r.cursorStart,
+          cursor_end: r.cursorEnd,
+          metadata: {},
+        };
+        await reply("complete_reply", content);
         return;
       }
       case "inspect_request": {
-        const code = String(c.code ?? "");
-        const r = this.executor.inspect(code, numberOr(c.cursor_pos, code.length), numberOr(c.detail_level, 0));
-        await reply("inspect_reply", { status: "ok", found: r.found, data: r.data, metadata: {} });
+        const req = parseInspectRequest(c);
+        const r = this.executor.inspect(req.code, req.cursor_pos, req.detail_level);
+        const content: InspectReply = { status: "ok", found: r.found, data: r.data, metadata: {} };
+        await reply("inspect_reply", content);
         return;
       }
       case "is_complete_request": {
-        const r = this.executor.isComplete(String(c.code ?? ""));
-        await reply("is_complete_reply", r.status === "incomplete" ? { status: r.status, indent: r.indent ?? "" } : { status: r.status });
+        const r = this.executor.isComplete(parseIsCompleteRequest(c).code);
+        const content: IsCompleteReply = r.status === "incomplete" ? { status: r.status, indent: r.indent ?? "" } : { status: r.status };
+        await reply("is_complete_reply", content);
         return;
       }
       case "comm_info_request":
         await reply("comm_info_reply", { status: "ok", comms: {} });
         return;
-      case "history_request":
-        await reply("history_reply", { status: "ok", history: [] });
+      case "history_request": {
+        const content: HistoryReply = { status: "ok", history: this.history.query(parseHistoryRequest(c)) };
+        await reply("history_reply", content);
         return;
+      }
       case "interrupt_request":
+        this.opts.onInterrupt?.();
         this.executor.interrupt();
         await reply("interrupt_reply", { status: "ok" });
         return;
       case "shutdown_request": {
-        const restart = c.restart === true;
+        const { restart } = parseShutdownRequest(c);
         this.shuttingDown = true;
         await reply("shutdown_reply", { status: "ok", restart });
         this.opts.onShutdown(restart);
@@ -205,7 +191,7 @@ export class KernelHandler {
     }
   }
 
-  private kernelInfo(): Record<string, unknown> {
+  private kernelInfo(): KernelInfoReply {
     return {
       status: "ok",
       protocol_version: PROTOCOL_VERSION,
@@ -225,26 +211,30 @@ export class KernelHandler {
   }
 
   private async execute(channel: Channel, msg: Message): Promise<void> {
-    const c = msg.content as Record<string, unknown>;
-    const code = String(c.code ?? "");
-    const silent = c.silent === true;
-    const storeHistory = silent ? false : c.store_history !== false;
-    const stopOnError = c.stop_on_error !== false;
-    if (storeHistory) this.executionCount++;
+    const req = parseExecuteRequest(msg.content);
+    const { code, silent } = req;
+    if (req.store_history) this.executionCount++;
     const count = this.executionCount;
-    if (!silent) void this.transport.publish(msg.header, "execute_input", { code, execution_count: count });
+    // Awaited: handed to ZeroMQ before the cell's synchronous part can block the thread.
+    if (!silent) await this.transport.publish(msg.header, "execute_input", { code, execution_count: count });
 
     const io = new CellOutput(this.transport, msg.header, silent);
-    let outcome;
+    this.opts.redirectStreams?.(io);
+    this.runningRequest = { msg, allowStdin: req.allow_stdin, io };
+    let outcome: CellOutcome;
     try {
       outcome = await this.executor.run(code, io);
     } catch (e) {
       // The seam promises not to throw; treat it as a kernel bug but keep going.
-      outcome = { status: "error" as const, ename: "InternalError", evalue: String(e), traceback: [`InternalError: ${e instanceof Error ? e.stack : String(e)}`] };
+      const traceback = [`InternalError: ${e instanceof Error ? e.stack : String(e)}`];
+      outcome = { status: "error", ename: "InternalError", evalue: String(e), traceback };
+    } finally {
+      this.runningRequest = null;
     }
     io.flush();
 
     if (outcome.status === "ok") {
+      let shown: string | null = null;
       if (outcome.hasValue && !silent) {
         let bundle;
         try {
@@ -252,29 +242,25 @@ export class KernelHandler {
         } catch (e) {
           bundle = { data: { "text/plain": `<value could not be displayed: ${String(e)}>` }, metadata: {} };
         }
+        const plain = bundle.data["text/plain"];
+        shown = typeof plain === "string" ? plain : null;
         void this.transport.publish(msg.header, "execute_result", { execution_count: count, data: bundle.data, metadata: bundle.metadata });
       }
-      await this.transport.reply(channel, msg, "execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: {} }, { status: "ok" });
+      if (req.store_history) this.history.add(count, code, shown);
+      const ok: ExecuteReply = { status: "ok", execution_count: count, payload: outcome.payload ?? [], user_expressions: {} };
+      await this.transport.reply(channel, msg, "execute_reply", ok, { status: "ok" });
       return;
     }
 
+    if (req.store_history) this.history.add(count, code, null);
     const { ename, evalue, traceback } = outcome;
     if (!silent) void this.transport.publish(msg.header, "error", { ename, evalue, traceback });
-    if (stopOnError) {
+    if (req.stop_on_error) {
       // Let ZeroMQ deliver requests already sent to us, so "already queued" means sent before the failure.
       await new Promise((r) => setImmediate(r));
       for (const q of this.queue) if (q.msg.header.msg_type === "execute_request") this.aborted.add(q.msg.header.msg_id);
     }
-    await this.transport.reply(
-      channel,
-      msg,
-      "execute_reply",
-      { status: "error", execution_count: count, ename, evalue, traceback, payload: [], user_expressions: {} },
-      { status: "error" },
-    );
+    const err: ExecuteReply = { status: "error", execution_count: count, ename, evalue, traceback, payload: [], user_expressions: {} };
+    await this.transport.reply(channel, msg, "execute_reply", err, { status: "error" });
   }
-}
-
-function numberOr(v: unknown, dflt: number): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : dflt;
 }

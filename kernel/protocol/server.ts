@@ -15,6 +15,8 @@ export type Channel = "shell" | "control" | "stdin";
 export interface ServerOptions {
   /** Kernel log (real stderr). */
   log: (line: string) => void;
+  /** The stdin socket is bound elsewhere (kernel/protocol/stdin.ts's worker): do not bind it here. */
+  stdinElsewhere?: boolean;
 }
 
 /** Serialises sends: a zeromq v6 socket allows one send in flight at a time. */
@@ -74,16 +76,17 @@ export class KernelServer {
   async start(): Promise<void> {
     const c = this.conn;
     for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.linger = 1000;
+    const stdinHere = !this.opts.stdinElsewhere;
     await Promise.all([
       this.shell.bind(endpoint(c, c.shell_port)),
       this.control.bind(endpoint(c, c.control_port)),
-      this.stdin.bind(endpoint(c, c.stdin_port)),
+      stdinHere ? this.stdin.bind(endpoint(c, c.stdin_port)) : Promise.resolve(),
       this.iopub.bind(endpoint(c, c.iopub_port)),
       this.hb.bind(endpoint(c, c.hb_port)),
     ]);
     void this.receive("shell", this.shell);
     void this.receive("control", this.control);
-    void this.receive("stdin", this.stdin);
+    if (stdinHere) void this.receive("stdin", this.stdin);
     void this.heartbeat();
   }
 

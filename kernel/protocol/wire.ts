@@ -21,13 +21,16 @@ export interface MessageHeader {
   version: string;
 }
 
-/** A decoded message. `parent_header` is `{}` when there is no parent. */
-export interface Message<C = Record<string, unknown>> {
+/**
+ * A decoded message. `parent_header` is `{}` when there is no parent. `content` is untyped
+ * JSON here; kernel/protocol/messages.ts parses each request's content into its type.
+ */
+export interface Message {
   identities: Buffer[];
   header: MessageHeader;
   parent_header: MessageHeader | Record<string, never>;
   metadata: Record<string, unknown>;
-  content: C;
+  content: Record<string, unknown>;
   buffers: Buffer[];
 }
 

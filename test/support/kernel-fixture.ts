@@ -1,9 +1,10 @@
-/** A reglab kernel in a fresh temp dir outside the repo, for protocol tests. */
+/** A reglab kernel in a fresh temp dir outside the repo, for protocol tests; the kernelspec for peer clients. */
 import fs from "fs";
 import os from "os";
 import path from "path";
 import { KernelClient } from "../../kernel/protocol/client";
-import { kernelArgv } from "../../kernel/kernelspec";
+import { spawnSync } from "child_process";
+import { install, kernelArgv } from "../../kernel/kernelspec";
 
 export interface TestKernel {
   kc: KernelClient;
@@ -11,10 +12,25 @@ export interface TestKernel {
   dir: string;
 }
 
-export async function startTestKernel(prefix: string, prepare?: (dir: string) => void): Promise<TestKernel> {
+/**
+ * The environment of a test kernel: the backend users get (REGLAB_BACKEND unset, so auto →
+ * wasm here) unless a test needs another one and says so with `backend`; history in memory.
+ */
+export function kernelEnv(backend?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, REGLAB_HISTORY_FILE: "none" };
+  delete env.REGLAB_BACKEND;
+  if (backend) env.REGLAB_BACKEND = backend;
+  return env;
+}
+
+export async function startTestKernel(
+  prefix: string,
+  prepare?: (dir: string) => void,
+  opts: { backend?: string } = {},
+): Promise<TestKernel> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
   prepare?.(dir);
-  const kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+  const kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv(opts.backend) });
   return { kc, dir };
 }
 
@@ -24,4 +40,36 @@ export async function stopTestKernel(k: TestKernel | undefined): Promise<void> {
   await k.kc.shutdown().catch(() => undefined);
   k.kc.kill();
   fs.rmSync(k.dir, { recursive: true, force: true });
+}
+
+/** Debian's Python with the Jupyter peers (the `python3` on PATH may be another one). */
+export const PEER_PYTHON = "/usr/bin/python3";
+
+/** Throw a clear message unless PEER_PYTHON can import `module` (installed by `debianPackage`). */
+export function requirePeer(module: string, debianPackage: string): void {
+  const r = spawnSync(PEER_PYTHON, ["-c", `import ${module}`], { encoding: "utf8" });
+  if (r.status !== 0) {
+    const how = `install the Debian package ${debianPackage} (apt-get install ${debianPackage})`;
+    throw new Error(`${PEER_PYTHON} cannot import ${module}: ${how}; ${r.stderr.trim()}`);
+  }
+}
+
+export interface TestKernelspec {
+  /** Put this in JUPYTER_PATH. */
+  jupyterPath: string;
+  name: string;
+  /** A working directory outside the repo for the client (and so the kernel). */
+  dir: string;
+  /** The environment for a Python client: JUPYTER_PATH set, the default backend, history in `dir`. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** The reglab kernelspec installed into a fresh temp JUPYTER_PATH, as `reglab install --prefix` writes it. */
+export function installTestKernelspec(prefix: string): TestKernelspec {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  const name = "reglab-test";
+  install({ prefix: path.join(dir, "prefix"), name });
+  const jupyterPath = path.join(dir, "prefix", "share", "jupyter");
+  const env = { ...kernelEnv(), JUPYTER_PATH: jupyterPath, REGLAB_HISTORY_FILE: path.join(dir, "history.json"), REGLAB_KERNEL_NAME: name };
+  return { jupyterPath, name, dir, env };
 }

@@ -12,6 +12,7 @@ import os from "os";
 import path from "path";
 import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
 import { kernelArgv } from "../../../kernel/kernelspec";
+import { kernelEnv } from "../../support/kernel-fixture";
 import type { NbOutput } from "../../../kernel/runner/outputs";
 
 let kc: KernelClient;
@@ -55,7 +56,7 @@ async function interruptUntilDone(code: string): Promise<ExecuteResult> {
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-faults-"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
   const r = await run(`const keepMe = ${JSON.stringify(SENTINEL)};\nimport { tf } from "reglab";`);
   assert.equal(r.status, "ok", JSON.stringify(r.outputs));
 });
@@ -264,7 +265,7 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     assert.equal(reply.content.restart, true);
     const exit = await kc.exited;
     assert.equal(exit.code, 0, `the kernel exits cleanly: ${JSON.stringify(exit)}`);
-    kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+    kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
     const gone = await run("keepMe");
     assert.equal(gone.status, "error");
     assert.match(errorOf(gone).evalue, /Cannot find name 'keepMe'/);

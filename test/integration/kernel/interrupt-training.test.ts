@@ -22,6 +22,7 @@ import { mlp } from "../../../src/models/mlp";
 import { InterruptedError, requestInterrupt } from "../../../src/runtime/interrupt";
 import { KernelClient } from "../../../kernel/protocol/client";
 import { kernelArgv } from "../../../kernel/kernelspec";
+import { kernelEnv } from "../../support/kernel-fixture";
 import type { Message } from "../../../kernel/protocol/wire";
 
 describe("in process", () => {
@@ -120,7 +121,7 @@ describe("over the Jupyter protocol", () => {
 
   test("an interrupted `await train(...)` cell stops: the next cell runs and no late output arrives", { timeout: 120_000 }, async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-interrupt-"));
-    kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+    kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
     const client = kc;
     const setup = await client.execute(
       [

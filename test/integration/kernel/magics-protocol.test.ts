@@ -11,6 +11,8 @@ import path from "path";
 import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
 import { kernelArgv, packageRoot } from "../../../kernel/kernelspec";
 import type { NbOutput } from "../../../kernel/runner/outputs";
+import { availableBackends } from "../../../src/backend";
+import { kernelEnv } from "../../support/kernel-fixture";
 
 function text(outputs: NbOutput[], name: "stdout" | "stderr" = "stdout"): string {
   return outputs.map((o) => (o.output_type === "stream" && o.name === name ? o.text : "")).join("");
@@ -49,7 +51,7 @@ describe("magics over the Jupyter protocol", () => {
   before(async () => {
     // Under the package (in dist/, not tracked) so cells resolve tfjs and danfo from its node_modules.
     dir = fs.mkdtempSync(path.join(packageRoot(), "dist", "tmp-magics-proto-"));
-    k = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+    k = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
     await ok('import * as tf from "@tensorflow/tfjs";\ntf.tidy(() => tf.ones([1]).add(1));');
   });
   after(async () => {
@@ -59,7 +61,16 @@ describe("magics over the Jupyter protocol", () => {
 
   it("%lsmagic and %name? help", async () => {
     assert.match(text((await ok("%lsmagic")).outputs), /%timeit[\s\S]*%%sweep/);
-    assert.match(text((await ok("%%capture?")).outputs), /^Usage: %%capture/);
+    // Help goes to the pager (a payload of the reply), as IPython's; expr? pages the inspection.
+    const help = await ok("%%capture?");
+    assert.equal(text(help.outputs), "");
+    const payload = help.reply.content.payload as Array<{ source: string; data: Record<string, string> }>;
+    assert.equal(payload.length, 1);
+    assert.equal(payload[0].source, "page");
+    assert.match(payload[0].data["text/plain"], /^Usage: %%capture/);
+    await ok("const pagedValue = 42;");
+    const inspected = (await ok("pagedValue?")).reply.content.payload as Array<{ source: string; data: Record<string, string> }>;
+    assert.match(inspected[0].data["text/plain"], /pagedValue: (number|42)/);
   });
 
   it("unknown magics and bad arguments are UsageErrors; the kernel stays up", async () => {
@@ -80,7 +91,8 @@ describe("magics over the Jupyter protocol", () => {
   it("%seed, %backend, %tfmem, %%tfleak", async () => {
     assert.equal(text((await ok("%seed 7")).outputs), "Seed set to 7\n");
     assert.equal(text((await ok("%seed")).outputs), "Seed: 7\n");
-    assert.match(text((await ok("%backend")).outputs), /^Current backend: cpu\nAvailable: /);
+    // The default backend (auto: the first available one), then cpu by name.
+    assert.match(text((await ok("%backend")).outputs), new RegExp(`^Current backend: ${availableBackends()[0]}\nAvailable: `));
     assert.equal(text((await ok("%backend cpu")).outputs), "Backend: cpu (requested)\n");
     assert.match(text((await ok("%tfmem")).outputs), /^Tensors: \d+\nBytes: .+\nBackend: cpu\n$/);
     assert.equal(text((await ok("%%tfleak\nconst kept = tf.zeros([4]);")).outputs), "tfleak: 1 tensor (16 B) leaked\n");

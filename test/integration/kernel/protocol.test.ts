@@ -10,6 +10,7 @@ import os from "os";
 import path from "path";
 import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
 import { kernelArgv } from "../../../kernel/kernelspec";
+import { kernelEnv } from "../../support/kernel-fixture";
 import type { Message } from "../../../kernel/protocol/wire";
 import type { NbOutput } from "../../../kernel/runner/outputs";
 
@@ -43,7 +44,7 @@ async function expectHealthy(marker: string): Promise<void> {
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-kernel-test-"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
 });
 
 after(async () => {
@@ -227,8 +228,13 @@ describe("kernel over ZeroMQ", () => {
     const c = await kc.request("comm_info_request", {});
     assert.equal(c.header.msg_type, "comm_info_reply");
     assert.deepEqual(c.content.comms, {});
-    const h = await kc.request("history_request", { hist_access_type: "tail", n: 10, output: false, raw: true });
-    assert.deepEqual(h.content.history, []);
+    // This session's stored cells, newest last: [session, execution count, code].
+    await kc.execute('const historyMarker = "h"');
+    const h = await kc.request("history_request", { hist_access_type: "tail", n: 3, output: false, raw: true });
+    const history = h.content.history as Array<[number, number, string]>;
+    assert.equal(history.length, 3);
+    assert.equal(history[2][2], 'const historyMarker = "h"');
+    assert.ok(history[1][1] < history[2][1], "ordered by execution count");
   });
 
   test("a message with a bad HMAC is not executed", async () => {

@@ -40,6 +40,7 @@ describe("magics over the TypeScript executor", () => {
       stderr: (t) => (stderr += t),
       display: (c) => displays.push(c),
     };
+    redirectStreams(io); // as the kernel's handler does: the owner of the cell's output
     try {
       const out = await layer.run(code, io);
       return { out, stdout, stderr, displays };

@@ -140,6 +140,7 @@ describe("over the TypeScript executor", () => {
   async function run(code: string): Promise<Ran> {
     let stdout = "";
     const io: CellIO = { stdout: (t) => (stdout += t), stderr: () => undefined, display: () => undefined };
+    redirectStreams(io); // as the kernel's handler does: the owner of the cell's output
     try {
       return { out: await layer.run(code, io), stdout };
     } finally {
@@ -255,6 +256,8 @@ describe("over the TypeScript executor", () => {
     assert.match(r.stdout, /\[2\/2\] lamM=2 → value=6/);
     assert.equal(await value("lamM"), 2);
     const help = await ok("%%sweep?");
-    assert.match(help.stdout, /line magics.*stay bound/s);
+    const page = help.out.status === "ok" ? help.out.payload?.[0] : undefined;
+    assert.ok(page && page.source === "page", "help goes to the pager");
+    assert.match(String(page.data["text/plain"]), /line magics.*stay bound/s);
   });
 });

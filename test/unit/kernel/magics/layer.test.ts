@@ -174,13 +174,23 @@ describe("magics layer (fake inner)", () => {
     assert.deepEqual(inner.runs, [], "no bad magic reached TypeScript");
   });
 
-  it("prints help for %name? and %%name?, and %lsmagic lists every magic", async () => {
+  it("%name?, %%name? and %name?? answer with a pager payload; expr? pages the inspection; %lsmagic lists every magic", async () => {
+    const page = (out: CellOutcome): string => {
+      assert.equal(out.status, "ok");
+      const p = out.status === "ok" ? out.payload ?? [] : [];
+      assert.equal(p.length, 1);
+      assert.equal(p[0].source, "page");
+      return String(p[0].source === "page" ? p[0].data["text/plain"] : "");
+    };
     let r = recorder();
-    await layer.run("%timeit?", r.io);
-    assert.match(r.stdout(), /^Usage: %timeit \[-n N\] \[-r R\] statement/);
-    r = recorder();
-    await layer.run("%%sweep?", r.io);
-    assert.match(r.stdout(), /^Usage: %%sweep/);
+    assert.match(page(await layer.run("%timeit?", r.io)), /^Usage: %timeit \[-n N\] \[-r R\] statement/);
+    assert.match(page(await layer.run("%%sweep?", r.io)), /^Usage: %%sweep/);
+    assert.match(page(await layer.run("%time??", r.io)), /^Usage: %time/);
+    assert.equal(r.stdout(), "", "help is not printed as output");
+    assert.deepEqual(layer.isComplete("abc?"), { status: "complete" });
+    const before = inner.runs.length;
+    await layer.run("someName?", r.io);
+    assert.equal(inner.runs.length, before, "a help request is not run");
     r = recorder();
     await layer.run("%lsmagic", r.io);
     const reg = defaultMagics();
