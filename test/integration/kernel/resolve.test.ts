@@ -19,6 +19,7 @@ import { kernelArgv } from "../../../kernel/kernelspec";
 import { PackageMirror, isBareSpecifier, splitPackagePath } from "../../../kernel/execution/resolve-reglab";
 import type { NbOutput } from "../../../kernel/runner/outputs";
 import { REPO_ROOT } from "../../support/paths";
+import { kernelEnv } from "../../support/kernel-fixture";
 
 const repo = REPO_ROOT;
 
@@ -44,7 +45,7 @@ describe("a notebook folder with no node_modules", () => {
   before(async () => {
     dir = tmp("reglab-resolve-");
     assert.ok(!dir.startsWith(repo + path.sep), "the notebook folder must be outside the checkout");
-    kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+    kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
   });
   after(async () => {
     if (kc) await kc.shutdown();
@@ -107,7 +108,7 @@ describe("a notebook folder with its own node_modules/danfojs-node; kernel start
     kc = await KernelClient.start({
       argv: [...kernelArgv(), "s.ts", "--some-flag=1", "more"],
       cwd: dir,
-      env: { ...process.env, REGLAB_BACKEND: "cpu" },
+      env: kernelEnv(),
     });
   });
   after(async () => {

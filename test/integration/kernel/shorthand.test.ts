@@ -10,6 +10,7 @@ import path from "path";
 import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
 import { kernelArgv } from "../../../kernel/kernelspec";
 import { expandShorthand, mapColumn } from "../../../kernel/execution/shorthand";
+import { kernelEnv } from "../../support/kernel-fixture";
 
 test("expandShorthand rewrites object-literal shorthand only, keeping lines", () => {
   const src = "const o = { q, n: 2 };\nconst { a, b } = o; // binding pattern: untouched\n({ é, $x } = z);\nconst s = '{ q }';";
@@ -34,7 +35,7 @@ const text = (r: ExecuteResult): string =>
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-shorthand-"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: { ...process.env, REGLAB_BACKEND: "cpu" } });
+  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
 });
 after(async () => {
   if (kc) await kc.shutdown();
