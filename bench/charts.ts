@@ -25,7 +25,7 @@ function median(xs: number[]): number {
 /** Deterministic pseudo-random numbers (no Math.random: it may be seeded by the notebook). */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function timeIt(make: () => Chart, runs: number): number {
@@ -62,12 +62,20 @@ export async function benchCharts(opts: { quick?: boolean } = {}): Promise<Bench
           chart({
             data: { values: scatter },
             mark: { type: "point", filled: true, size: 12 },
-            encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, color: { field: "c", type: "nominal" } },
+            encoding: {
+              x: { field: "x", type: "quantitative" },
+              y: { field: "y", type: "quantitative" },
+              color: { field: "c", type: "nominal" },
+            },
           }),
         runs,
       ),
     },
-    { name: "decision boundary 60×60 + 400 points", ms: timeIt(() => decisionBoundary({ points, labels, predict, resolution: 60 }), runs), target: 300 },
+    {
+      name: "decision boundary 60×60 + 400 points",
+      ms: timeIt(() => decisionBoundary({ points, labels, predict, resolution: 60 }), runs),
+      target: 300,
+    },
   ];
 }
 
@@ -77,7 +85,9 @@ if (require.main === module) {
     console.log(`${"benchmark".padEnd(w)}  median ms  target  ok`);
     for (const x of rows) {
       const ok = x.target === undefined ? "" : x.ms <= x.target ? "yes" : "NO";
-      console.log(`${x.name.padEnd(w)}  ${x.ms.toFixed(1).padStart(9)}  ${(x.target === undefined ? "-" : String(x.target)).padStart(6)}  ${ok}`);
+      console.log(
+        `${x.name.padEnd(w)}  ${x.ms.toFixed(1).padStart(9)}  ${(x.target === undefined ? "-" : String(x.target)).padStart(6)}  ${ok}`,
+      );
     }
   });
 }

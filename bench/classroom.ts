@@ -99,8 +99,10 @@ export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string)
     if (alone.runs[0].failures.length) throw new Error(`a single user's notebook failed: ${alone.runs[0].failures.join("; ")}`);
     const single = alone.runs[0].wallS;
     const a = alone.runs[0];
-    log(`one user alone: ${single.toFixed(1)} s, kernel ${a.rssMB.toFixed(0)} MB, ` +
-      `kernel CPU ${a.kernelCpuS.toFixed(1)} s, server CPU ${alone.serverCpuS.toFixed(1)} s`);
+    log(
+      `one user alone: ${single.toFixed(1)} s, kernel ${a.rssMB.toFixed(0)} MB, ` +
+        `kernel CPU ${a.kernelCpuS.toFixed(1)} s, server CPU ${alone.serverCpuS.toFixed(1)} s`,
+    );
     const rows: ClassroomRow[] = [];
     for (const n of sizes) {
       const r = await classRun(hub, n, `n${n}`);
@@ -125,11 +127,13 @@ export async function benchClassroom(opts: { sizes?: number[]; log?: (s: string)
         failures: r.runs.filter((x) => x.failures.length > 0).length,
       };
       rows.push(row);
-      log(`${n} users: median ${row.medianS.toFixed(1)} s, p90 ${row.p90S.toFixed(1)} s, class ${row.classS.toFixed(1)} s ` +
-        `(${row.vsSerial.toFixed(2)}× ${n} × alone), CPU ${(row.cpuBusy * 100).toFixed(0)}% of ${os.cpus().length} cores, ` +
-        `CPU per user ${kernelCpuS.toFixed(1)} s kernel + ${r.serverCpuS.toFixed(1)} s server ` +
-        `(CPU-bound class ${row.cpuBoundS.toFixed(1)} s), kernel ${kernelMB.toFixed(0)} MB, server ${row.serverMB.toFixed(0)} MB, ` +
-        `min available ${(row.minAvailableMB / 1024).toFixed(1)} GiB, failures ${row.failures}`);
+      log(
+        `${n} users: median ${row.medianS.toFixed(1)} s, p90 ${row.p90S.toFixed(1)} s, class ${row.classS.toFixed(1)} s ` +
+          `(${row.vsSerial.toFixed(2)}× ${n} × alone), CPU ${(row.cpuBusy * 100).toFixed(0)}% of ${os.cpus().length} cores, ` +
+          `CPU per user ${kernelCpuS.toFixed(1)} s kernel + ${r.serverCpuS.toFixed(1)} s server ` +
+          `(CPU-bound class ${row.cpuBoundS.toFixed(1)} s), kernel ${kernelMB.toFixed(0)} MB, server ${row.serverMB.toFixed(0)} MB, ` +
+          `min available ${(row.minAvailableMB / 1024).toFixed(1)} GiB, failures ${row.failures}`,
+      );
       for (const x of r.runs) if (x.failures.length) log(`  ${x.user}: ${x.failures.join("; ")}`);
     }
     return { single, singleCpuS: alone.runs[0].kernelCpuS + alone.serverCpuS, rows };

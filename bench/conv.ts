@@ -78,14 +78,18 @@ class TorchWorker {
     if (!fs.existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-torch)`;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-bench-conv-"));
     fs.writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
-    const proc = spawn(PYTHON, [path.join(root, "bench", "torch_cnn.py"), "--spec", path.join(dir, "spec.json")], { stdio: ["pipe", "pipe", "pipe"] });
+    const proc = spawn(PYTHON, [path.join(root, "bench", "torch_cnn.py"), "--spec", path.join(dir, "spec.json")], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stderr = "";
     proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const lines = readline.createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done) {
       fs.rmSync(dir, { recursive: true, force: true });
-      return /No module named '?torch/.test(stderr) ? "PyTorch is not installed (apt-get install python3-torch)" : `the PyTorch worker failed: ${stderr.trim().split("\n").pop()}`;
+      return /No module named '?torch/.test(stderr)
+        ? "PyTorch is not installed (apt-get install python3-torch)"
+        : `the PyTorch worker failed: ${stderr.trim().split("\n").pop()}`;
     }
     return new TorchWorker(proc, lines, dir, JSON.parse(first.value) as { torch: string; threads: number; blas: string });
   }
@@ -130,7 +134,11 @@ function tfjsRunner(how: "train" | "fit", x: tf.Tensor, y: tf.Tensor, perms: tf.
       const h = await model.fit(xs, ys, { epochs: 1, batchSize: BATCH, shuffle: false, verbose: 0 });
       loss = h.history.loss[0] as number;
     } else {
-      const h = await train(model, { x: xs, y: ys }, { epochs: 1, batchSize: BATCH, shuffle: false, optimizer: opt, loss: "categoricalCrossentropy", progress: false });
+      const h = await train(
+        model,
+        { x: xs, y: ys },
+        { epochs: 1, batchSize: BATCH, shuffle: false, optimizer: opt, loss: "categoricalCrossentropy", progress: false },
+      );
       loss = h.loss[0];
     }
     tf.dispose([xs, ys]);
@@ -158,7 +166,13 @@ export async function benchConv(opts: { quick?: boolean; images?: number; log?: 
   });
   const data = loadMnist({ train: images, test: 0 });
   const torchOrWhy = await TorchWorker.start({
-    n: images, x: Array.from(data.train.x.dataSync()), labels: data.train.labels, lr: LR, dropout: DROPOUT, weights: spec, perms: perms.map((p) => Array.from(p)),
+    n: images,
+    x: Array.from(data.train.x.dataSync()),
+    labels: data.train.labels,
+    lr: LR,
+    dropout: DROPOUT,
+    weights: spec,
+    perms: perms.map((p) => Array.from(p)),
   });
   tf.dispose([data.train.x, data.train.y, data.test.x, data.test.y]);
   const torch = typeof torchOrWhy === "string" ? null : torchOrWhy;
@@ -178,7 +192,11 @@ export async function benchConv(opts: { quick?: boolean; images?: number; log?: 
     const d = loadMnist({ train: images, test: 0 });
     const permTensors = perms.map((p) => tf.tensor1d(p, "int32"));
     const r = tfjsRunner(c.how as "train" | "fit", d.train.x, d.train.y, permTensors);
-    state.set(c.name, { run: r.run, backend: c.backend, dispose: () => (r.dispose(), tf.dispose([d.train.x, d.train.y, d.test.x, d.test.y, ...permTensors])) });
+    state.set(c.name, {
+      run: r.run,
+      backend: c.backend,
+      dispose: () => (r.dispose(), tf.dispose([d.train.x, d.train.y, d.test.x, d.test.y, ...permTensors])),
+    });
   }
   const runOne = async (name: string, k: number) => {
     const s = state.get(name);
@@ -212,20 +230,44 @@ export async function benchConv(opts: { quick?: boolean; images?: number; log?: 
   }
   const pt = torch ? `PyTorch ${torch.hello.torch}, ${torch.hello.threads} thread(s), ${torch.hello.blas}` : "";
   const runsOn = (c: (typeof contenders)[number]) =>
-    c.backend === "wasm" ? "tfjs-backend-wasm 4.22 (XNNPACK, SIMD, 1 thread) + reglab's gradient kernels" : c.backend === "cpu" ? "tfjs-backend-cpu 4.22 (JavaScript)" : pt;
-  const rows = contenders.map((c) => ({ name: c.name, runsOn: runsOn(c), msPerEpoch: median(samples.get(c.name)!), samples: samples.get(c.name)!, lastLoss: losses.get(c.name)! }));
-  return { rows, images, batch: BATCH, repeats, pytorch: torch ? { version: torch.hello.torch, threads: torch.hello.threads, blas: torch.hello.blas } : { skipped: torchOrWhy as string } };
+    c.backend === "wasm"
+      ? "tfjs-backend-wasm 4.22 (XNNPACK, SIMD, 1 thread) + reglab's gradient kernels"
+      : c.backend === "cpu"
+        ? "tfjs-backend-cpu 4.22 (JavaScript)"
+        : pt;
+  const rows = contenders.map((c) => ({
+    name: c.name,
+    runsOn: runsOn(c),
+    msPerEpoch: median(samples.get(c.name)!),
+    samples: samples.get(c.name)!,
+    lastLoss: losses.get(c.name)!,
+  }));
+  return {
+    rows,
+    images,
+    batch: BATCH,
+    repeats,
+    pytorch: torch
+      ? { version: torch.hello.torch, threads: torch.hello.threads, blas: torch.hello.blas }
+      : { skipped: torchOrWhy as string },
+  };
 }
 
 if (require.main === module) {
   const n = process.argv.find((a) => a.startsWith("--images="));
-  benchConv({ quick: process.argv.includes("--quick"), images: n ? Number(n.slice("--images=".length)) : undefined, log: (s) => console.error(s) })
+  benchConv({
+    quick: process.argv.includes("--quick"),
+    images: n ? Number(n.slice("--images=".length)) : undefined,
+    log: (s) => console.error(s),
+  })
     .then((res) => {
       const pt = res.rows.find((r) => r.name === "PyTorch CPU");
       console.log(`chapter CNN, ${res.images} MNIST images, batch ${res.batch}, median of ${res.repeats} epochs`);
       for (const r of res.rows) {
         const ratio = pt && r !== pt ? `${(r.msPerEpoch / pt.msPerEpoch).toFixed(2)}× PyTorch` : "";
-        console.log(`${r.name.padEnd(24)} ${r.msPerEpoch.toFixed(0).padStart(7)} ms/epoch  loss ${r.lastLoss.toFixed(3)}  ${ratio.padEnd(14)} [${r.runsOn}]`);
+        console.log(
+          `${r.name.padEnd(24)} ${r.msPerEpoch.toFixed(0).padStart(7)} ms/epoch  loss ${r.lastLoss.toFixed(3)}  ${ratio.padEnd(14)} [${r.runsOn}]`,
+        );
       }
     })
     .catch((e) => {

@@ -135,14 +135,33 @@ async function kernelSection(quick: boolean): Promise<Row[]> {
   const ks = await benchKernels({ quick });
   const tslab = ks.find((k) => k.kernel === "tslab");
   for (const k of ks) {
-    const vs = tslab && k !== tslab ? `${(k.startMs / tslab.startMs).toFixed(2)}× tslab${k.kernel === "reglab" ? " (target ≤ 1.0)" : ""}` : "";
+    const vs =
+      tslab && k !== tslab ? `${(k.startMs / tslab.startMs).toFixed(2)}× tslab${k.kernel === "reglab" ? " (target ≤ 1.0)" : ""}` : "";
     rows.push({ section: "kernel", name: `${k.kernel}: start`, value: k.startMs, unit: "ms", note: vs });
-    rows.push({ section: "kernel", name: `${k.kernel}: trivial cell p50 / p90`, value: k.cellP50Ms, unit: "ms", note: `p90 ${k.cellP90Ms.toFixed(1)} ms` });
-    rows.push({ section: "kernel", name: `${k.kernel}: after ${quick ? 50 : 200} cells p50 / p90`, value: k.laterP50Ms, unit: "ms", note: `p90 ${k.laterP90Ms.toFixed(1)} ms` });
+    rows.push({
+      section: "kernel",
+      name: `${k.kernel}: trivial cell p50 / p90`,
+      value: k.cellP50Ms,
+      unit: "ms",
+      note: `p90 ${k.cellP90Ms.toFixed(1)} ms`,
+    });
+    rows.push({
+      section: "kernel",
+      name: `${k.kernel}: after ${quick ? 50 : 200} cells p50 / p90`,
+      value: k.laterP50Ms,
+      unit: "ms",
+      note: `p90 ${k.laterP90Ms.toFixed(1)} ms`,
+    });
   }
   const m = await benchMagicsOverhead({ quick });
   rows.push({ section: "kernel", name: "magics layer, plain cell", value: m.plainUs, unit: "µs", note: "target ≤ 1000 µs" });
-  rows.push({ section: "kernel", name: "magics layer, cell with % in code", value: m.percentInCodeUs, unit: "µs", note: "target ≤ 1000 µs" });
+  rows.push({
+    section: "kernel",
+    name: "magics layer, cell with % in code",
+    value: m.percentInCodeUs,
+    unit: "µs",
+    note: "target ≤ 1000 µs",
+  });
   return rows;
 }
 
@@ -212,10 +231,18 @@ async function classroomSection(users: number[] | undefined): Promise<Row[]> {
     rows.push(
       row(`${p}: median / p90 per notebook`, r.medianS, "s", `p90 ${r.p90S.toFixed(1)} s; failures ${r.failures}`),
       row(`${p}: whole class`, r.classS, "s", `${r.vsSerial.toFixed(2)}× ${r.users} × one alone; saturates: ${saturation(r)}`),
-      row(`${p}: CPU per user (kernel + server)`, r.kernelCpuS + r.serverCpuS, "s",
-        `kernel ${r.kernelCpuS.toFixed(1)} s + server ${r.serverCpuS.toFixed(1)} s; ${r.users} users on ${cores} cores need ≥ ${r.cpuBoundS.toFixed(1)} s`),
-      row(`${p}: kernel RSS after the notebook`, r.kernelMB, "MB",
-        `${r.kernelsPerGiB.toFixed(1)} kernels/GiB; + ${r.serverMB.toFixed(0)} MB per user server`),
+      row(
+        `${p}: CPU per user (kernel + server)`,
+        r.kernelCpuS + r.serverCpuS,
+        "s",
+        `kernel ${r.kernelCpuS.toFixed(1)} s + server ${r.serverCpuS.toFixed(1)} s; ${r.users} users on ${cores} cores need ≥ ${r.cpuBoundS.toFixed(1)} s`,
+      ),
+      row(
+        `${p}: kernel RSS after the notebook`,
+        r.kernelMB,
+        "MB",
+        `${r.kernelsPerGiB.toFixed(1)} kernels/GiB; + ${r.serverMB.toFixed(0)} MB per user server`,
+      ),
     );
   }
   return rows;
@@ -257,8 +284,21 @@ function ratioChart(rows: Row[]) {
     data: { values },
     layer: [
       // Dots, not bars: a bar has no zero to start from on a log scale.
-      { mark: { type: "point", filled: true, size: 140 }, encoding: { y: { field: "contender", type: "nominal", sort: null, title: null, axis: { labelLimit: 400 } }, x: { field: "ratio", type: "quantitative", title: "× PyTorch", scale: { type: "log" } } } },
-      { mark: { type: "text", align: "left", dx: 9 }, encoding: { y: { field: "contender", type: "nominal", sort: null }, x: { field: "ratio", type: "quantitative" }, text: { field: "ratio", type: "quantitative", format: ".2f" } } },
+      {
+        mark: { type: "point", filled: true, size: 140 },
+        encoding: {
+          y: { field: "contender", type: "nominal", sort: null, title: null, axis: { labelLimit: 400 } },
+          x: { field: "ratio", type: "quantitative", title: "× PyTorch", scale: { type: "log" } },
+        },
+      },
+      {
+        mark: { type: "text", align: "left", dx: 9 },
+        encoding: {
+          y: { field: "contender", type: "nominal", sort: null },
+          x: { field: "ratio", type: "quantitative" },
+          text: { field: "ratio", type: "quantitative", format: ".2f" },
+        },
+      },
       { mark: { type: "rule", strokeDash: [4, 4] }, encoding: { x: { datum: 1 } } },
     ],
   });
@@ -291,7 +331,13 @@ export async function main(argv: string[]): Promise<void> {
   await run("classroom", () => classroomSection(users));
   await run("memory", () => memorySection(notebooks));
   printTable(rows);
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
   const outJson = path.join(root, "bench", "results.json");
   writeFileAtomic(outJson, JSON.stringify({ started, quick, machine, rows }, null, 1) + "\n");
   console.log(`\nwrote ${path.relative(root, outJson)}`);

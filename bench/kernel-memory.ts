@@ -70,7 +70,10 @@ function codeCells(file: string): string[] {
 
 /** The chapter notebooks (every notebook, or those named). */
 export function chapterNotebooks(only?: string[]): string[] {
-  const all = fs.readdirSync(notebooksDir).filter((f) => f.endsWith(".ipynb") && !f.endsWith(".out.ipynb")).sort();
+  const all = fs
+    .readdirSync(notebooksDir)
+    .filter((f) => f.endsWith(".ipynb") && !f.endsWith(".out.ipynb"))
+    .sort();
   if (!only) return all;
   for (const n of only) if (!all.includes(n)) throw new Error(`no notebook ${n} in notebooks/ (have: ${all.join(", ")})`);
   return only;

@@ -35,16 +35,26 @@ function contenders(): Contender[] {
   const list: Contender[] = [
     { name: "reglab", launch: { argv: kernelArgv(), env: { ...process.env, REGLAB_HEADLESS: "1" } }, cell: "1 + 1" },
     // The same kernel with the magics layer switched off: isolates its cost per cell.
-    { name: "reglab, no magics", launch: { argv: kernelArgv(), env: { ...process.env, REGLAB_HEADLESS: "1", REGLAB_NO_MAGICS: "1" } }, cell: "1 + 1" },
+    {
+      name: "reglab, no magics",
+      launch: { argv: kernelArgv(), env: { ...process.env, REGLAB_HEADLESS: "1", REGLAB_NO_MAGICS: "1" } },
+      cell: "1 + 1",
+    },
     {
       name: "tslab",
-      launch: { argv: [process.execPath, path.join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"] },
+      launch: {
+        argv: [process.execPath, path.join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"],
+      },
       cell: "1 + 1",
     },
   ];
   try {
     execFileSync("/usr/bin/python3", ["-c", "import ipykernel"], { stdio: "ignore" });
-    list.push({ name: "ipython", launch: { argv: ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"] }, cell: "1 + 1" });
+    list.push({
+      name: "ipython",
+      launch: { argv: ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"] },
+      cell: "1 + 1",
+    });
   } catch {
     console.log("  (IPython kernel not installed: apt-get install python3-ipykernel to compare)");
   }

@@ -33,8 +33,10 @@ export interface BlasInfo {
 /** Why a ratio to this PyTorch would mislead, or null when its BLAS is an optimised one. */
 export function unhealthy(blas: BlasInfo): string | null {
   if (blas.kind === "reference") {
-    return `PyTorch runs on the reference BLAS (${blas.libraries.join(", ")}), ~25× slower than an optimised one: ` +
-      "apt-get install libopenblas0-pthread";
+    return (
+      `PyTorch runs on the reference BLAS (${blas.libraries.join(", ")}), ~25× slower than an optimised one: ` +
+      "apt-get install libopenblas0-pthread"
+    );
   }
   if (blas.kind === "unknown") return `PyTorch's BLAS could not be identified (${blas.name}); install libopenblas0-pthread`;
   return null;

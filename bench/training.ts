@@ -148,9 +148,17 @@ export function bestTorch(rows: BenchRow[], backend: string, batch: number): Ben
   return pts.reduce<BenchRow | undefined>((best, o) => (!best || o.msPerEpoch < best.msPerEpoch ? o : best), undefined);
 }
 
-export async function benchTraining(opts: { quick?: boolean; backends?: string[]; log?: (s: string) => void } = {}): Promise<TrainingBench> {
+export async function benchTraining(
+  opts: { quick?: boolean; backends?: string[]; log?: (s: string) => void } = {},
+): Promise<TrainingBench> {
   const log = opts.log ?? (() => {});
-  const backends = opts.backends ?? (opts.quick ? ["wasm"] : availableBackends().filter((b) => b !== "cpu").concat("cpu"));
+  const backends =
+    opts.backends ??
+    (opts.quick
+      ? ["wasm"]
+      : availableBackends()
+          .filter((b) => b !== "cpu")
+          .concat("cpu"));
   const repeats = opts.quick ? 5 : 7;
   await useBackend(backends[0] as BackendName, { quiet: true });
   const first = loadDigits({ scale: true, oneHot: true });
@@ -234,7 +242,14 @@ export async function benchTraining(opts: { quick?: boolean; backends?: string[]
           const gflops = epochFlops / (ms * 1e6);
           const { contender, threads } = c;
           const row: BenchRow = {
-            name, contender, threads, backend, batch: batchSize, msPerEpoch: ms, samples: samples[j], lastLoss: losses[j],
+            name,
+            contender,
+            threads,
+            backend,
+            batch: batchSize,
+            msPerEpoch: ms,
+            samples: samples[j],
+            lastLoss: losses[j],
             gflops,
           };
           rows.push(row);
@@ -276,12 +291,16 @@ export function comparatorLines(res: TrainingBench): string[] {
     return out;
   }
   const mm = pt.threads.map((t) => `${pt.matmul[t].toFixed(1)} GFLOP/s at ${t} thread(s)`).join(", ") + " (best samples)";
-  out.push(`PyTorch ${pt.version} CPU: BLAS ${pt.blas.name} [${pt.blas.libraries.join(", ")}; torch BLAS_INFO=${pt.blas.torchBlasInfo}; ` +
-    `libblas.so.3 alternative ${pt.blas.alternative ?? "none"}]; 1024² matmul ${mm}`);
+  out.push(
+    `PyTorch ${pt.version} CPU: BLAS ${pt.blas.name} [${pt.blas.libraries.join(", ")}; torch BLAS_INFO=${pt.blas.torchBlasInfo}; ` +
+      `libblas.so.3 alternative ${pt.blas.alternative ?? "none"}]; 1024² matmul ${mm}`,
+  );
   for (const [k, v] of Object.entries(pt.unset)) {
     const asSet = pt.matmulAsConfigured;
-    out.push(`  ${k}=${v} is set here; unset for the PyTorch worker only (it forces OpenBLAS's ${v} kernels; ` +
-      `with it kept, 1 thread, one sample in a separate process: ${typeof asSet === "number" ? `${asSet.toFixed(1)} GFLOP/s` : asSet})`);
+    out.push(
+      `  ${k}=${v} is set here; unset for the PyTorch worker only (it forces OpenBLAS's ${v} kernels; ` +
+        `with it kept, 1 thread, one sample in a separate process: ${typeof asSet === "number" ? `${asSet.toFixed(1)} GFLOP/s` : asSet})`,
+    );
   }
   if (pt.unhealthy) out.push(`  NO RATIOS TO PYTORCH: ${pt.unhealthy}`);
   return out;

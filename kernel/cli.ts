@@ -97,7 +97,11 @@ function parseOptions(
 }
 
 function specOptions(args: string[], withDisplayName: boolean): { opts: InstallOptions; help: boolean } {
-  const p = parseOptions(args, ["--user", "--sys-prefix"], withDisplayName ? ["--prefix", "--name", "--display-name"] : ["--prefix", "--name"]);
+  const p = parseOptions(
+    args,
+    ["--user", "--sys-prefix"],
+    withDisplayName ? ["--prefix", "--name", "--display-name"] : ["--prefix", "--name"],
+  );
   const opts: InstallOptions = {
     user: p.flags.has("--user"),
     sysPrefix: p.flags.has("--sys-prefix"),
@@ -137,21 +141,21 @@ async function dispatch(argv: string[]): Promise<number> {
   switch (cmd) {
     case "install": {
       const { opts, help } = specOptions(rest, true);
-      if (help) return (out(USAGE.install), 0);
+      if (help) return out(USAGE.install), 0;
       const dir = install(opts);
       out(`Installed kernelspec ${opts.name ?? "reglab"} in ${dir}`);
       return 0;
     }
     case "uninstall": {
       const { opts, help } = specOptions(rest, false);
-      if (help) return (out(USAGE.uninstall), 0);
+      if (help) return out(USAGE.uninstall), 0;
       const dir = uninstall(opts);
       out(`Removed kernelspec ${opts.name ?? "reglab"} from ${dir}`);
       return 0;
     }
     case "kernelspec": {
       const { opts, help } = specOptions(rest, true);
-      if (help) return (out(USAGE.kernelspec), 0);
+      if (help) return out(USAGE.kernelspec), 0;
       out(describe(opts));
       return 0;
     }
@@ -160,10 +164,11 @@ async function dispatch(argv: string[]): Promise<number> {
       // --kernel=reglab s.ts` passes s.ts); like ipykernel, start anyway and say what was ignored.
       const ignored: string[] = [];
       const p = parseOptions(rest, [], ["--connection-file"], ignored);
-      if (p.help) return (out(USAGE.kernel), 0);
+      if (p.help) return out(USAGE.kernel), 0;
       const file = p.values.get("--connection-file");
       if (!file) throw new UsageError("kernel needs --connection-file FILE");
-      if (ignored.length > 0) process.stderr.write(`reglab kernel: ignoring extra arguments: ${ignored.map((a) => JSON.stringify(a)).join(" ")}\n`);
+      if (ignored.length > 0)
+        process.stderr.write(`reglab kernel: ignoring extra arguments: ${ignored.map((a) => JSON.stringify(a)).join(" ")}\n`);
       const { startKernel } = require("./main") as typeof import("./main");
       await startKernel(file);
       return -1; // keep running

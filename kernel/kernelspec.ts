@@ -69,9 +69,7 @@ const NAME_RE = /^[a-z0-9._-]+$/;
 
 export function validateName(name: string): string {
   if (!NAME_RE.test(name)) {
-    throw new Error(
-      `invalid kernel name "${name}": use only lowercase ASCII letters, digits, '.', '_' and '-' (as Jupyter requires)`,
-    );
+    throw new Error(`invalid kernel name "${name}": use only lowercase ASCII letters, digits, '.', '_' and '-' (as Jupyter requires)`);
   }
   return name;
 }

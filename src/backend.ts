@@ -55,7 +55,6 @@ function tryNative(): { ok: true; pkg: string } | { ok: false; why: string } {
 
 function loadWasm(): void {
   if (wasmLoaded) return;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
   // Point at the .wasm files inside the installed package: no network needed.
   const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
@@ -89,10 +88,7 @@ async function activate(name: "tensorflow" | "wasm" | "cpu"): Promise<void> {
  * @example await useBackend()        // auto
  * @example await useBackend("cpu")   // the reference JS backend
  */
-export async function useBackend(
-  name?: BackendName,
-  options: { quiet?: boolean } = {},
-): Promise<BackendChoice> {
+export async function useBackend(name?: BackendName, options: { quiet?: boolean } = {}): Promise<BackendChoice> {
   const requested = name ?? envBackend() ?? "auto";
   if (!NAMES.includes(requested)) {
     throw new Error(`Unknown backend "${String(requested)}". Choose one of: ${NAMES.join(", ")}.`);

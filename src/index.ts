@@ -9,13 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 export { tf };
 export { seed, getSeed, unseed, rng, type Rng } from "./random/seed";
 export { useBackend, currentBackend, availableBackends, type BackendName, type BackendChoice } from "./backend";
-export {
-  publish,
-  isHeadless,
-  JUPYTER_DISPLAY,
-  type MimeBundle,
-  type DisplayContent,
-} from "./display/transport";
+export { publish, isHeadless, JUPYTER_DISPLAY, type MimeBundle, type DisplayContent } from "./display/transport";
 
 // Each area keeps its own barrel so that modules can be added without
 // touching this file.

@@ -66,13 +66,21 @@ function transposeFreeMatMul(kernelName: "BatchMatMul" | "_FusedMatMul"): void {
       const swapped = (tB ? 0 : sizeB) + (tA ? 0 : sizeA) + sizeA + sizeC;
       try {
         if (kernelName === "BatchMatMul" && swapped < direct) {
-          const ct = original.kernelFunc({ inputs: { a: tB ? b : swapLastTwo(b), b: tA ? a : swapLastTwo(a) }, backend, attrs: untransposed }) as tf.TensorInfo;
+          const ct = original.kernelFunc({
+            inputs: { a: tB ? b : swapLastTwo(b), b: tA ? a : swapLastTwo(a) },
+            backend,
+            attrs: untransposed,
+          }) as tf.TensorInfo;
           temps.push(ct);
           const c = swapLastTwo(ct);
           temps.pop();
           return c;
         }
-        return original.kernelFunc({ inputs: { ...inputs, a: tA ? swapLastTwo(a) : a, b: tB ? swapLastTwo(b) : b }, backend, attrs: untransposed });
+        return original.kernelFunc({
+          inputs: { ...inputs, a: tA ? swapLastTwo(a) : a, b: tB ? swapLastTwo(b) : b },
+          backend,
+          attrs: untransposed,
+        });
       } finally {
         // Kernel-internal temporaries are not tracked by the engine: free them here.
         for (const t of temps) (backend as { disposeData(id: tf.DataId): void }).disposeData(t.dataId);

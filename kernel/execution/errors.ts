@@ -78,11 +78,7 @@ const INTERNAL_FRAME = /\((node:|.*[\\/]tslab[\\/]dist[\\/]|.*[\\/]kernel[\\/]ex
  * `current` is the script name of the cell that is running (frames there
  * say "line N of this cell").
  */
-export function describeThrown(
-  value: unknown,
-  cells: ReadonlyMap<string, CompiledCell>,
-  current: string | null,
-): ErrorReport {
+export function describeThrown(value: unknown, cells: ReadonlyMap<string, CompiledCell>, current: string | null): ErrorReport {
   if (!(value instanceof Error) && !(value && typeof value === "object" && "stack" in value && "message" in value)) {
     const evalue = inspect(value, { depth: 2, colors: false });
     return { ename: "Uncaught", evalue, traceback: [`Uncaught ${evalue}`] };

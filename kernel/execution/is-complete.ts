@@ -44,9 +44,22 @@ export function isCompleteTypeScript(code: string): IsCompleteStatus {
   const stack: number[] = [];
   // After these a `/` is division; elsewhere it starts a regular expression literal.
   const endsExpression = new Set<number>([
-    K.Identifier, K.NumericLiteral, K.BigIntLiteral, K.StringLiteral, K.NoSubstitutionTemplateLiteral, K.TemplateTail,
-    K.CloseParenToken, K.CloseBracketToken, K.CloseBraceToken, K.ThisKeyword, K.SuperKeyword, K.TrueKeyword, K.FalseKeyword, K.NullKeyword,
-    K.PlusPlusToken, K.MinusMinusToken,
+    K.Identifier,
+    K.NumericLiteral,
+    K.BigIntLiteral,
+    K.StringLiteral,
+    K.NoSubstitutionTemplateLiteral,
+    K.TemplateTail,
+    K.CloseParenToken,
+    K.CloseBracketToken,
+    K.CloseBraceToken,
+    K.ThisKeyword,
+    K.SuperKeyword,
+    K.TrueKeyword,
+    K.FalseKeyword,
+    K.NullKeyword,
+    K.PlusPlusToken,
+    K.MinusMinusToken,
   ]);
   let prev: number | undefined;
   for (let tok = scanner.scan(); tok !== K.EndOfFileToken; prev = tok, tok = scanner.scan()) {

@@ -113,7 +113,9 @@ export class PackageMirror {
     if (!this.active || name === "reglab") return false;
     let v = this.cache.get(name);
     if (v === undefined) {
-      v = fs.existsSync(path.join(this.root, "node_modules", name)) && !this.dirs.some((d) => fs.existsSync(path.join(d, "node_modules", name)));
+      v =
+        fs.existsSync(path.join(this.root, "node_modules", name)) &&
+        !this.dirs.some((d) => fs.existsSync(path.join(d, "node_modules", name)));
       this.cache.set(name, v);
       if (!this.clearScheduled) {
         this.clearScheduled = true;

@@ -104,9 +104,7 @@ export class TypeScriptExecutor implements CellExecutor {
     const rootDir = path.resolve(opts.rootDir ?? process.cwd());
     this.backendPending = opts.backend === undefined ? process.env.REGLAB_BACKEND?.trim() || "auto" : opts.backend;
 
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const conv = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const exec = require("tslab/dist/executor") as typeof import("tslab/dist/executor");
     // tslab's converter uses the TypeScript sys cwd as its root.
     const prevCwd = process.cwd();
@@ -149,14 +147,17 @@ export class TypeScriptExecutor implements CellExecutor {
    * `prevDecl`), and the cell gets a clear error.
    */
   private wrapConverter(c: Converter): Converter {
-    const guard = <A extends unknown[], R>(what: string, f: (...a: A) => R) =>
+    const guard =
+      <A extends unknown[], R>(what: string, f: (...a: A) => R) =>
       (...a: A): R => {
         try {
           return f(...a);
         } catch (e) {
           this.replaceNodeConverter(c);
           const why = e instanceof Error ? e.message : String(e);
-          const err = new Error(`the TypeScript compiler failed on this cell (${why}) during ${what}; nothing ran, and the compiler was restarted (earlier cells are kept)`);
+          const err = new Error(
+            `the TypeScript compiler failed on this cell (${why}) during ${what}; nothing ran, and the compiler was restarted (earlier cells are kept)`,
+          );
           err.name = e instanceof RangeError ? "RangeError" : "CompilerError";
           throw err;
         }
@@ -222,7 +223,6 @@ export class TypeScriptExecutor implements CellExecutor {
     (globalThis as Record<symbol, unknown>)[DISPLAY_SINK] = sink;
     try {
       // Keep tslab.display / tslab.newDisplay() working.
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
       jupyter.lastWriteDisplayData = sink;
     } catch (e) {
@@ -269,7 +269,6 @@ export class TypeScriptExecutor implements CellExecutor {
     const name = this.backendPending;
     if (name === false) return;
     this.backendPending = false;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const backend = require("../../src/backend") as typeof import("../../src/backend");
     try {
       const choice = await backend.useBackend(name as import("../../src/backend").BackendName, { quiet: true });
@@ -360,7 +359,6 @@ export class TypeScriptExecutor implements CellExecutor {
     try {
       const info = this.executor.inspect(code, cursorPos);
       if (!info) return { found: false, data: {} };
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { printQuickInfo } = require("tslab/dist/inspect") as typeof import("tslab/dist/inspect");
       return { found: true, data: { "text/plain": printQuickInfo(info) } };
     } catch (e) {

@@ -13,12 +13,15 @@ export const configMagic: Magic = {
   usage: USAGE,
   help: "Set a chart theme option for every chart made afterwards (Chart.width, Chart.height, Chart.labelFontSize, Chart.pngScale, Chart.background, ...). Without arguments, list the current values.",
   async run(args, ctx) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const charts = require("../../src/charts") as typeof import("../../src/charts");
     const a = args.trim();
     if (!a) {
       const theme = charts.getTheme() as unknown as Record<string, unknown>;
-      ctx.io.stdout(Object.entries(theme).map(([k, v]) => `Chart.${k} = ${JSON.stringify(v)}`).join("\n") + "\n");
+      ctx.io.stdout(
+        Object.entries(theme)
+          .map(([k, v]) => `Chart.${k} = ${JSON.stringify(v)}`)
+          .join("\n") + "\n",
+      );
       return;
     }
     const m = /^Chart\.([A-Za-z]+)\s*=\s*(.+)$/.exec(a);

@@ -42,7 +42,8 @@ export const displayMagics: Magic[] = [
     bodyIsCode: true,
     async run(args, body, ctx) {
       const words = splitArgs(args);
-      if (words.length > 1 || (words[0] ?? "").startsWith("-")) throw new UsageError(`%%capture takes one optional variable name.\nUsage: ${CAPTURE_USAGE}`);
+      if (words.length > 1 || (words[0] ?? "").startsWith("-"))
+        throw new UsageError(`%%capture takes one optional variable name.\nUsage: ${CAPTURE_USAGE}`);
       const cap = new CapturedOutput();
       const io: CellIO = {
         stdout: (text) => cap.add({ type: "stream", name: "stdout", text }),

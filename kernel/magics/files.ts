@@ -65,7 +65,10 @@ export const fileMagics: Magic[] = [
       const exists = fs.existsSync(file);
       const append = opts.flags.has("-a");
       if (exists && fs.statSync(file).isDirectory()) {
-        throw new MagicError("IsADirectoryError", `${opts.positional[0]} is a directory; give a file path, e.g. ${path.join(opts.positional[0], "file.ts")}`);
+        throw new MagicError(
+          "IsADirectoryError",
+          `${opts.positional[0]} is a directory; give a file path, e.g. ${path.join(opts.positional[0], "file.ts")}`,
+        );
       }
       try {
         if (append) fs.appendFileSync(file, body);

@@ -6,7 +6,12 @@
  */
 export function formatTime(seconds: number, precision = 3): string {
   if (seconds >= 60) {
-    const parts: Array<[string, number]> = [["d", 86400], ["h", 3600], ["min", 60], ["s", 1]];
+    const parts: Array<[string, number]> = [
+      ["d", 86400],
+      ["h", 3600],
+      ["min", 60],
+      ["s", 1],
+    ];
     let left = seconds;
     const out: string[] = [];
     for (const [suffix, len] of parts) {

@@ -210,8 +210,16 @@ export class MagicsLayer implements CellExecutor {
     if (!m) return null;
     const first = code.slice(0, lineStart).trim() === "";
     const word = m[2];
-    const cells = first ? this.registry.cellNames().filter((n) => n.startsWith(word)).map((n) => `%%${n}`) : [];
-    const lines = this.registry.lineNames().filter((n) => n.startsWith(word)).map((n) => `%${n}`);
+    const cells = first
+      ? this.registry
+          .cellNames()
+          .filter((n) => n.startsWith(word))
+          .map((n) => `%%${n}`)
+      : [];
+    const lines = this.registry
+      .lineNames()
+      .filter((n) => n.startsWith(word))
+      .map((n) => `%${n}`);
     // Line magics anywhere; cell magics (%%x) only on the first line.
     const filtered = m[1] === "%%" ? cells : [...lines, ...cells];
     const prefixLen = m[1].length + word.length;

@@ -10,9 +10,15 @@ export const lsmagic: Magic = {
     const r = ctx.registry;
     const text =
       "Available line magics:\n" +
-      r.lineNames().map((n) => `%${n}`).join("  ") +
+      r
+        .lineNames()
+        .map((n) => `%${n}`)
+        .join("  ") +
       "\n\nAvailable cell magics:\n" +
-      r.cellNames().map((n) => `%%${n}`).join("  ") +
+      r
+        .cellNames()
+        .map((n) => `%%${n}`)
+        .join("  ") +
       "\n\nAutomagic is OFF, % prefix IS needed for line magics. Use %name? for help.\n";
     ctx.io.stdout(text);
   },

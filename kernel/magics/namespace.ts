@@ -18,7 +18,11 @@ function userNames(locals: Record<string, unknown>): string[] {
 /** Type name and a one-line description of a value, for %whos. */
 export function describe(v: unknown): { type: string; info: string } {
   if (v === null) return { type: "null", info: "null" };
-  if (typeof v === "function") return { type: /^class[\s{]/.test(Function.prototype.toString.call(v)) ? "class" : "function", info: `${v.name || "<anonymous>"}(${v.length} args)` };
+  if (typeof v === "function")
+    return {
+      type: /^class[\s{]/.test(Function.prototype.toString.call(v)) ? "class" : "function",
+      info: `${v.name || "<anonymous>"}(${v.length} args)`,
+    };
   if (typeof v !== "object") return { type: typeof v, info: short(String(typeof v === "string" ? JSON.stringify(v) : v)) };
   const o = v as Record<string, unknown>;
   const ctor = (Object.getPrototypeOf(o)?.constructor?.name as string | undefined) ?? "Object";
@@ -110,7 +114,8 @@ export const namespaceMagics: Magic[] = [
     help: "Forget all notebook variables and declarations. -f is required (a kernel cannot ask for confirmation).",
     async run(args, ctx) {
       const opts = parseOptions(splitArgs(args), { flags: ["-f"] }, "%reset -f");
-      if (!opts.flags.has("-f") || opts.positional.length) throw new UsageError("%reset needs -f to confirm (the kernel cannot ask).\nUsage: %reset -f");
+      if (!opts.flags.has("-f") || opts.positional.length)
+        throw new UsageError("%reset needs -f to confirm (the kernel cannot ask).\nUsage: %reset -f");
       ctx.inner.reset();
     },
   },

@@ -119,7 +119,21 @@ export function blankMagics(code: string): string {
 
 /** Characters after which a `/` starts a regular expression rather than a division. */
 const REGEX_AFTER = new Set("(,=:[!&|?{};+-*%<>~^".split(""));
-const REGEX_AFTER_WORDS = new Set(["return", "typeof", "case", "do", "else", "in", "of", "void", "yield", "await", "delete", "throw", "new"]);
+const REGEX_AFTER_WORDS = new Set([
+  "return",
+  "typeof",
+  "case",
+  "do",
+  "else",
+  "in",
+  "of",
+  "void",
+  "yield",
+  "await",
+  "delete",
+  "throw",
+  "new",
+]);
 
 /** Line magics at the top level of plain code. */
 export function findLineMagics(code: string): LineMagicSegment[] {

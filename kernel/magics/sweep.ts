@@ -52,7 +52,8 @@ export function parseSweepArgs(args: string): SweepPlan {
     if (w === "--seeds") {
       const r = words[++i];
       const m = r === undefined ? null : /^(-?\d+)\.\.(-?\d+)$/.exec(r);
-      if (!m || Number(m[2]) < Number(m[1])) throw new UsageError(`--seeds needs a range a..b with a <= b, got "${r ?? ""}".\nUsage: ${USAGE}`);
+      if (!m || Number(m[2]) < Number(m[1]))
+        throw new UsageError(`--seeds needs a range a..b with a <= b, got "${r ?? ""}".\nUsage: ${USAGE}`);
       seeds = [];
       for (let s = Number(m[1]); s <= Number(m[2]); s++) seeds.push(s);
       continue;
@@ -62,7 +63,10 @@ export function parseSweepArgs(args: string): SweepPlan {
     if (!IDENT.test(name)) throw new UsageError(`expected name=v1,v2,..., got "${w}".\nUsage: ${USAGE}`);
     if (name === "seed") throw new UsageError(`"seed" is reserved (use --seeds a..b).\nUsage: ${USAGE}`);
     if (names.includes(name)) throw new UsageError(`${name} is swept twice.\nUsage: ${USAGE}`);
-    const list = w.slice(eq + 1).split(",").filter((v) => v !== "");
+    const list = w
+      .slice(eq + 1)
+      .split(",")
+      .filter((v) => v !== "");
     if (!list.length) throw new UsageError(`${name} has no values.\nUsage: ${USAGE}`);
     names.push(name);
     values.push(list.map(parseValue));
@@ -82,7 +86,8 @@ function resultColumns(v: unknown): Record<string, number> {
   if (v && typeof v === "object") {
     const t = v as { shape?: unknown; dataSync?: () => ArrayLike<number>; size?: number };
     if (Array.isArray(t.shape) && typeof t.dataSync === "function") {
-      if (t.size !== 1) throw new MagicError("TypeError", `sweep: a tensor result must be a scalar, got shape [${(t.shape as number[]).join(", ")}]`);
+      if (t.size !== 1)
+        throw new MagicError("TypeError", `sweep: a tensor result must be a scalar, got shape [${(t.shape as number[]).join(", ")}]`);
       return { value: t.dataSync()[0] };
     }
     const out: Record<string, number> = {};
@@ -92,7 +97,10 @@ function resultColumns(v: unknown): Record<string, number> {
     }
     if (Object.keys(out).length) return out;
   }
-  throw new MagicError("TypeError", `sweep: each run's last value must be a number or an object of numbers, got ${v === undefined ? "nothing" : typeof v}`);
+  throw new MagicError(
+    "TypeError",
+    `sweep: each run's last value must be a number or an object of numbers, got ${v === undefined ? "nothing" : typeof v}`,
+  );
 }
 
 function literal(v: unknown): string {
@@ -118,7 +126,8 @@ async function compileBody(plan: SweepPlan, body: string, ctx: MagicContext): Pr
   const g = globalThis as Record<symbol, unknown>;
   delete g[FN];
   const out = await ctx.run(src);
-  if (out.status === "error") throw new MagicError(out.ename, `the sweep body does not compile (line numbers are the body's + 1): ${out.evalue}`);
+  if (out.status === "error")
+    throw new MagicError(out.ename, `the sweep body does not compile (line numbers are the body's + 1): ${out.evalue}`);
   const fn = g[FN];
   delete g[FN];
   if (typeof fn !== "function") throw new MagicError("RuntimeError", "sweep: the body did not compile to a function");
@@ -130,7 +139,6 @@ export async function runSweep(plan: SweepPlan, body: string, ctx: MagicContext)
   const seeds: Array<number | null> = plan.seeds ?? [null];
   const total = combos.length * seeds.length;
   const rows: Record<string, unknown>[] = [];
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const seedModule = require("../../src/random/seed") as typeof import("../../src/random/seed");
   const fn = await compileBody(plan, body, ctx);
   let k = 0;
@@ -171,7 +179,9 @@ export async function runSweep(plan: SweepPlan, body: string, ctx: MagicContext)
       if (s !== null) row.seed = s;
       Object.assign(row, cols);
       rows.push(row);
-      const shown = Object.entries(cols).map(([c, v]) => `${c}=${Number(v.toPrecision(6))}`).join(" ");
+      const shown = Object.entries(cols)
+        .map(([c, v]) => `${c}=${Number(v.toPrecision(6))}`)
+        .join(" ");
       ctx.io.stdout(`[${k}/${total}] ${label} → ${shown}\n`);
     }
   }
@@ -195,7 +205,6 @@ export const sweepMagic: Magic = {
     const plan = parseSweepArgs(args);
     if (!body.trim()) throw new UsageError(`the cell body is empty.\nUsage: ${USAGE}`);
     const rows = await runSweep(plan, body, ctx);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const dfd = require("danfojs-node") as { DataFrame: new (rows: Record<string, unknown>[]) => unknown };
     // Every row has the same keys only if every run returned the same fields.
     const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];

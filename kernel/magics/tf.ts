@@ -42,7 +42,8 @@ export const tfMagics: Magic[] = [
         return;
       }
       const n = Number(words[0]);
-      if (words.length > 1 || !Number.isInteger(n)) throw new UsageError(`the seed must be an integer, got "${args}".\nUsage: ${SEED_USAGE}`);
+      if (words.length > 1 || !Number.isInteger(n))
+        throw new UsageError(`the seed must be an integer, got "${args}".\nUsage: ${SEED_USAGE}`);
       s.seed(n);
       ctx.io.stdout(`Seed set to ${n}${note}\n`);
     },
@@ -98,11 +99,10 @@ export const tfMagics: Magic[] = [
       const tensors = after.numTensors - before.numTensors;
       const bytes = after.numBytes - before.numBytes;
       const msg =
-        tensors === 0 && bytes === 0
-          ? "tfleak: no tensors leaked"
-          : `tfleak: ${plural(tensors, "tensor")} (${formatBytes(bytes)}) leaked`;
+        tensors === 0 && bytes === 0 ? "tfleak: no tensors leaked" : `tfleak: ${plural(tensors, "tensor")} (${formatBytes(bytes)}) leaked`;
       if (out.status === "error") return out;
-      if (opts.flags.has("--fail") && (tensors > 0 || bytes > 0)) throw new MagicError("TensorLeakError", `the cell leaked ${plural(tensors, "tensor")} (${formatBytes(bytes)})`);
+      if (opts.flags.has("--fail") && (tensors > 0 || bytes > 0))
+        throw new MagicError("TensorLeakError", `the cell leaked ${plural(tensors, "tensor")} (${formatBytes(bytes)})`);
       ctx.io.stdout(msg + "\n");
       return out;
     },

@@ -103,7 +103,8 @@ export function stripExports(code: string, parseAs: string = code): string {
       let text: string;
       if (from !== null) {
         const clause = st.exportClause;
-        if (!clause) text = `import ${from};`; // export * from "m": the names stay in "m"
+        if (!clause)
+          text = `import ${from};`; // export * from "m": the names stay in "m"
         else if (t.isNamespaceExport(clause)) text = `import * as ${clause.name.text} from ${from};`;
         else text = `import ${st.isTypeOnly ? "type " : ""}{ ${clause.elements.map((e) => e.getText(sf)).join(", ")} } from ${from};`;
       } else {

@@ -37,14 +37,16 @@ export function parseSpecJson(body: string): Record<string, unknown> {
     const where = pos !== null ? (({ line, col }) => ` at line ${line + 1}, column ${col} of the cell`)(lineCol(body, pos)) : "";
     throw new MagicError("JSONDecodeError", `the %%vegalite cell is not valid JSON${where}: ${msg}`);
   }
-  if (!spec || typeof spec !== "object" || Array.isArray(spec)) throw new MagicError("ValueError", "a vega-lite spec must be a JSON object");
+  if (!spec || typeof spec !== "object" || Array.isArray(spec))
+    throw new MagicError("ValueError", "a vega-lite spec must be a JSON object");
   return spec as Record<string, unknown>;
 }
 
 /** Records from an array of objects or a danfo DataFrame. */
 export function recordsOf(v: unknown, name: string): Record<string, unknown>[] {
   // Copies: vega tags the records it renders (Symbol(vega_id)), and they are the notebook's objects.
-  if (Array.isArray(v)) return (v as unknown[]).map((r) => (r && typeof r === "object" ? { ...(r as Record<string, unknown>) } : { value: r }));
+  if (Array.isArray(v))
+    return (v as unknown[]).map((r) => (r && typeof r === "object" ? { ...(r as Record<string, unknown>) } : { value: r }));
   const f = v as { columns?: unknown; values?: unknown; constructor?: { name?: string } } | null;
   if (f && Array.isArray(f.columns) && Array.isArray(f.values) && f.constructor?.name === "DataFrame") {
     const cols = f.columns as string[];
@@ -70,11 +72,11 @@ export const vegaliteMagic: Magic = {
     }
     let bundle: { data: Record<string, unknown>; metadata: Record<string, unknown> };
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const charts = require("../../src/charts") as typeof import("../../src/charts");
       bundle = charts.chart(spec as import("../../src/charts").VegaLiteSpec).bundle();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw new MagicError("ValueError", `cannot render the spec: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND")
+        throw new MagicError("ValueError", `cannot render the spec: ${(e as Error).message}`);
       bundle = { data: { "application/vnd.vegalite.v5+json": spec, "text/plain": "<VegaLite 5 chart>" }, metadata: {} };
     }
     ctx.io.display(bundle, false);

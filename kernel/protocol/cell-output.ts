@@ -78,4 +78,3 @@ export class CellOutput implements CellIO {
     if (text) void this.transport.publish(this.parent, "stream", { name: b.name, text });
   }
 }
-

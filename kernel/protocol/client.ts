@@ -342,7 +342,11 @@ export class KernelClient {
         const { id, reply } = this.requestWithId("kernel_info_request", {}, "shell");
         ids.add(id);
         const step = Math.min(left, replied ? 500 : 1000);
-        const got = await withTimeout(reply.then(() => true), step, () => false).catch((e: unknown) => {
+        const got = await withTimeout(
+          reply.then(() => true),
+          step,
+          () => false,
+        ).catch((e: unknown) => {
           if (e instanceof KernelDiedError) throw this.diedError(`the kernel (${argv.join(" ")})`);
           throw e;
         });
@@ -540,7 +544,11 @@ export class KernelClient {
     const hb = this.sockets.hb;
     try {
       await hb.send(Buffer.from("ping"));
-      const got = await withTimeout(hb.receive().then(() => true), timeoutMs, () => false);
+      const got = await withTimeout(
+        hb.receive().then(() => true),
+        timeoutMs,
+        () => false,
+      );
       // A REQ socket that missed its reply is stuck; the client then stops using the heartbeat.
       if (got) this.hbBusy = false;
       return got;
@@ -562,7 +570,11 @@ export class KernelClient {
       } catch {
         // no reply: the kill below takes care of it
       }
-      const exited = await withTimeout(this.exited.then(() => true), grace, () => false);
+      const exited = await withTimeout(
+        this.exited.then(() => true),
+        grace,
+        () => false,
+      );
       if (!exited) this.kill();
     }
     return this.exited;
@@ -584,7 +596,8 @@ export class KernelClient {
         // already closed
       }
     }
-    for (const p of this.pending.values()) p.reject(this.exitInfo ? this.diedError("the kernel") : new Error("the kernel client was closed"));
+    for (const p of this.pending.values())
+      p.reject(this.exitInfo ? this.diedError("the kernel") : new Error("the kernel client was closed"));
     this.pending.clear();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }

@@ -43,7 +43,10 @@ export function defaultHistoryFile(kernelName: string): string | null {
 
 /** A glob (`*` any run, `?` one character) as an anchored regular expression. */
 export function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]");
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[\\s\\S]*")
+    .replace(/\?/g, "[\\s\\S]");
   return new RegExp(`^${body}$`);
 }
 
@@ -137,7 +140,10 @@ export class HistoryStore {
       picked = this.entries.filter((e) => re.test(e.input));
       if (req.unique) {
         const seen = new Set<string>();
-        picked = picked.reverse().filter((e) => !seen.has(e.input) && (seen.add(e.input), true)).reverse();
+        picked = picked
+          .reverse()
+          .filter((e) => !seen.has(e.input) && (seen.add(e.input), true))
+          .reverse();
       }
       if (req.n !== null && req.n > 0) picked = picked.slice(-req.n);
     }

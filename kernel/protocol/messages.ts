@@ -57,9 +57,7 @@ export interface InputReply {
 // ---- replies and iopub contents ------------------------------------------------
 
 /** A payload of an execute_reply: the pager, or asking a console front end to exit. */
-export type Payload =
-  | { source: "page"; data: Record<string, unknown>; start: number }
-  | { source: "ask_exit"; keepkernel: boolean };
+export type Payload = { source: "page"; data: Record<string, unknown>; start: number } | { source: "ask_exit"; keepkernel: boolean };
 
 export type ExecuteReply =
   | { status: "ok"; execution_count: number; payload: Payload[]; user_expressions: Record<string, unknown> }

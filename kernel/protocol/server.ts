@@ -28,11 +28,11 @@ class SendQueue {
     private readonly what: string,
   ) {}
   send(frames: Buffer[]): Promise<void> {
-    this.tail = this.tail.then(
-      () => this.sock.send(frames),
-    ).catch((e: unknown) => {
-      this.log(`send on ${this.what} failed: ${String(e)}`);
-    });
+    this.tail = this.tail
+      .then(() => this.sock.send(frames))
+      .catch((e: unknown) => {
+        this.log(`send on ${this.what} failed: ${String(e)}`);
+      });
     return this.tail;
   }
   drain(): Promise<void> {
@@ -145,7 +145,13 @@ export class KernelServer {
   }
 
   /** Reply to `parent` on the channel it came from. */
-  reply(channel: Channel, parent: Message, msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<void> {
+  reply(
+    channel: Channel,
+    parent: Message,
+    msgType: string,
+    content: Record<string, unknown>,
+    metadata: Record<string, unknown> = {},
+  ): Promise<void> {
     const frames = encode(this.signer, {
       identities: parent.identities,
       header: newHeader(msgType, this.session),

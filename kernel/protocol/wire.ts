@@ -46,7 +46,10 @@ export class Signer {
   private readonly algorithm: string | null;
 
   /** `scheme` as in the connection file, e.g. "hmac-sha256"; empty key = no signing. */
-  constructor(private readonly key: string, scheme = "hmac-sha256") {
+  constructor(
+    private readonly key: string,
+    scheme = "hmac-sha256",
+  ) {
     if (!key) {
       this.algorithm = null;
     } else {

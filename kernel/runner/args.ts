@@ -26,7 +26,13 @@ export interface RunOptions extends ExecOptions {
 }
 
 /** Options only one command accepts. */
-const ONLY: Record<string, RunnerCommand> = { "--out": "run", "--inplace": "run", "--seed": "run", "--update": "check", "--seeds": "check" };
+const ONLY: Record<string, RunnerCommand> = {
+  "--out": "run",
+  "--inplace": "run",
+  "--seed": "run",
+  "--update": "check",
+  "--seeds": "check",
+};
 
 function integer(v: string, flag: string): number {
   const n = Number(v);
@@ -35,7 +41,17 @@ function integer(v: string, flag: string): number {
 }
 
 export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): RunOptions {
-  const o: RunOptions = { inputs: [], inplace: false, update: false, timeoutS: 600, allowErrors: false, startupTimeoutS: 60, maxStreamLines: 2000, quiet: false, help: false };
+  const o: RunOptions = {
+    inputs: [],
+    inplace: false,
+    update: false,
+    timeoutS: 600,
+    allowErrors: false,
+    startupTimeoutS: 60,
+    maxStreamLines: 2000,
+    quiet: false,
+    help: false,
+  };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined) throw new RunUsageError(`${flag} needs a value`);
@@ -60,7 +76,8 @@ export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): Ru
       i++;
       return v;
     };
-    if (ONLY[a] !== undefined && ONLY[a] !== command) throw new RunUsageError(`${a} is an option of reglab ${ONLY[a]}, not of reglab ${command}`);
+    if (ONLY[a] !== undefined && ONLY[a] !== command)
+      throw new RunUsageError(`${a} is an option of reglab ${ONLY[a]}, not of reglab ${command}`);
     switch (a) {
       case "--seed":
         o.seed = integer(take(), a);
@@ -96,7 +113,8 @@ export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): Ru
       case "--max-stream-lines": {
         const v = take();
         const n = Number(v);
-        if (v.trim() === "" || !Number.isInteger(n) || n < 0) throw new RunUsageError(`--max-stream-lines needs a whole number >= 0, got "${v}"`);
+        if (v.trim() === "" || !Number.isInteger(n) || n < 0)
+          throw new RunUsageError(`--max-stream-lines needs a whole number >= 0, got "${v}"`);
         o.maxStreamLines = n;
         break;
       }

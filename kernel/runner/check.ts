@@ -111,7 +111,9 @@ async function compareNotebook(l: Loaded, o: RunOptions, stop: StopState, p: Pri
       l.nb.cells[i].execution_count = fresh.cells[i].execution_count;
     }
     writeNotebook(l.file, l.nb);
-    p.line(`${l.file}: updated — ${drifted.length} of ${compared} cells rewritten (${drifted.map((i) => i + 1).join(", ")})${skip}, ${time}`);
+    p.line(
+      `${l.file}: updated — ${drifted.length} of ${compared} cells rewritten (${drifted.map((i) => i + 1).join(", ")})${skip}, ${time}`,
+    );
     return true;
   }
   const what = drifted.length ? `${drifted.length} of ${compared} cells differ (${drifted.map((i) => `cell ${i + 1}`).join(", ")})` : "";
@@ -153,7 +155,9 @@ async function seedsMode(loaded: Loaded[], seeds: number[], o: RunOptions, stop:
   for (const l of loaded) {
     const rows = table.filter((t) => t.file === l.file);
     const bad = rows.filter((t) => t.fails.length);
-    p.line(`  ${l.file}: ${bad.length === 0 ? "ok under every seed" : p.red(`fails under seed${bad.length === 1 ? "" : "s"} ${bad.map((t) => t.seed).join(", ")}`)}`);
+    p.line(
+      `  ${l.file}: ${bad.length === 0 ? "ok under every seed" : p.red(`fails under seed${bad.length === 1 ? "" : "s"} ${bad.map((t) => t.seed).join(", ")}`)}`,
+    );
     for (const t of bad) for (const f of t.fails) p.line(`    seed ${t.seed}: ${f}`);
   }
   return table.every((t) => t.fails.length === 0);
@@ -208,7 +212,10 @@ export async function checkCommand(argv: string[]): Promise<number> {
         if (stop.stopped) break;
         if (!(await compareNotebook(l, o, stop, p))) ok = false;
       }
-      if (loaded.length > 1) p.line(`check: ${ok ? "all notebooks match" : p.red("drift")} (${loaded.length} notebooks, ${fmtSeconds((Date.now() - t0) / 1000)} s)`);
+      if (loaded.length > 1)
+        p.line(
+          `check: ${ok ? "all notebooks match" : p.red("drift")} (${loaded.length} notebooks, ${fmtSeconds((Date.now() - t0) / 1000)} s)`,
+        );
     }
   } finally {
     process.removeListener("SIGINT", onSignal);

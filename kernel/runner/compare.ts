@@ -128,7 +128,9 @@ export function renderOutputs(outputs: readonly NbOutput[], rules: readonly Sani
         pictures.push({ key, base64: v.replace(/\s/g, "") });
         lines.push(`  ${mime}: ${key} (compared by pixels)`);
       } else if (mime.startsWith("image/") && mime !== "image/svg+xml") {
-        lines.push(`  ${mime}: ${typeof v === "string" ? `${v.replace(/\s/g, "").length} base64 characters, sha ${digest(v)}` : JSON.stringify(v)}`);
+        lines.push(
+          `  ${mime}: ${typeof v === "string" ? `${v.replace(/\s/g, "").length} base64 characters, sha ${digest(v)}` : JSON.stringify(v)}`,
+        );
       } else if (JSON_MIME.test(mime) || typeof v !== "string") {
         lines.push(`  ${mime}:`, ...canonicalJson(sanitizeJson(v, rules), "    "));
       } else {

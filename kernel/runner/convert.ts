@@ -40,7 +40,13 @@ export class ConvertError extends Error {}
 const HEADER_FENCE = "// ---";
 const MARKER = /^\/\/ ?%%(?:\s|$)/;
 const RUN_KEYS = new Set(["language_info"]);
-const JUPYTEXT = ["  jupytext:", "    text_representation:", "      extension: .ts", "      format_name: percent", "      format_version: '1.3'"];
+const JUPYTEXT = [
+  "  jupytext:",
+  "    text_representation:",
+  "      extension: .ts",
+  "      format_name: percent",
+  "      format_version: '1.3'",
+];
 
 function commented(source: string): string {
   return source
@@ -62,7 +68,8 @@ export function notebookToPercent(nb: Notebook, file = "notebook"): string {
     .filter((k) => !RUN_KEYS.has(k) && k !== "jupytext")
     .sort()
     .map((k) => `  ${k}: ${JSON.stringify(nb.metadata[k])}`);
-  const header = [HEADER_FENCE, "jupyter:", ...JUPYTEXT, ...meta].map((l, i) => (i === 0 ? l : `// ${l}`)).join("\n") + `\n${HEADER_FENCE}\n`;
+  const header =
+    [HEADER_FENCE, "jupyter:", ...JUPYTEXT, ...meta].map((l, i) => (i === 0 ? l : `// ${l}`)).join("\n") + `\n${HEADER_FENCE}\n`;
   const cells = nb.cells.map((c, i) => {
     const kind = c.cell_type === "code" ? "" : ` [${c.cell_type}]`;
     const attrs = Object.keys(c.metadata)
@@ -71,7 +78,8 @@ export function notebookToPercent(nb: Notebook, file = "notebook"): string {
       .join("");
     if (c.cell_type === "code") {
       const bad = c.source.split("\n").findIndex((l) => MARKER.test(l));
-      if (bad >= 0) throw new ConvertError(`${file}: cell ${i + 1}, line ${bad + 1} starts with "// %%", which the percent format reads as a new cell`);
+      if (bad >= 0)
+        throw new ConvertError(`${file}: cell ${i + 1}, line ${bad + 1} starts with "// %%", which the percent format reads as a new cell`);
     }
     const body = c.cell_type === "code" ? c.source : commented(c.source);
     return `\n// %%${kind}${attrs}\n${body}\n`;
@@ -197,7 +205,8 @@ export function percentToNotebook(text: string, where: string, paired?: Notebook
       const at = paired.cells.findIndex((p, i) => i >= j && p.cell_type === cell.cell_type && p.source === cell.source);
       if (at < 0) continue;
       const twin: NotebookCell = paired.cells[at];
-      for (const [key, v] of Object.entries(twin) as Array<[string, unknown]>) if (!(key in cell) || key === "id" || key === "outputs" || key === "execution_count") cell[key] = v;
+      for (const [key, v] of Object.entries(twin) as Array<[string, unknown]>)
+        if (!(key in cell) || key === "id" || key === "outputs" || key === "execution_count") cell[key] = v;
       j = at + 1;
     }
   }
@@ -225,7 +234,10 @@ converted, 2 usage error.`;
 function parseConvertArgs(argv: string[]): { inputs: string[]; to?: "ts" | "ipynb"; out?: string; help: boolean } {
   const o: { inputs: string[]; to?: "ts" | "ipynb"; out?: string; help: boolean } = { inputs: [], help: false };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
+    const [flag, inline] =
+      argv[i].startsWith("--") && argv[i].includes("=")
+        ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
+        : [argv[i], undefined];
     const take = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new ConvertError(`${flag} needs a value`);
@@ -281,7 +293,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
     process.stderr.write(`reglab convert: ${e.message}\n\n${CONVERT_USAGE}\n`);
     return 2;
   }
-  if (o.help) return (process.stdout.write(CONVERT_USAGE + "\n"), 0);
+  if (o.help) return process.stdout.write(CONVERT_USAGE + "\n"), 0;
   let status = 0;
   for (const input of o.inputs) {
     try {

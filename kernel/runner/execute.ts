@@ -95,7 +95,12 @@ function timeoutOutput(seconds: number, killed: boolean): NbOutput {
 
 function diedOutput(e: KernelDiedError): NbOutput {
   const evalue = `the kernel died while running this cell (${e.exit.signal ? `signal ${e.exit.signal}` : `exit code ${e.exit.code}`})`;
-  return { output_type: "error", ename: "KernelDied", evalue, traceback: [`KernelDied: ${evalue}`, ...(e.stderrTail ? e.stderrTail.split("\n") : [])] };
+  return {
+    output_type: "error",
+    ename: "KernelDied",
+    evalue,
+    traceback: [`KernelDied: ${evalue}`, ...(e.stderrTail ? e.stderrTail.split("\n") : [])],
+  };
 }
 
 interface CellRun {
@@ -124,7 +129,9 @@ async function runCell(client: KernelClient, code: string, o: ExecOptions, stop:
     detail: e.message,
   });
   try {
-    return fromResult(await client.execute(code, { timeoutMs: o.timeoutS * 1000, stopOnError: !o.allowErrors, signal: stop.controller.signal }));
+    return fromResult(
+      await client.execute(code, { timeoutMs: o.timeoutS * 1000, stopOnError: !o.allowErrors, signal: stop.controller.signal }),
+    );
   } catch (e) {
     if (e instanceof KernelDiedError) return died(e, []);
     if (!(e instanceof TimeoutError || e instanceof ExecuteAbortedError) || !e.settled) throw e;

@@ -106,7 +106,8 @@ export function newCellId(): string {
 }
 
 function readOutput(file: string, where: string, o: unknown): NbOutput {
-  if (!isObject(o) || typeof o.output_type !== "string") throw new NotebookError(file, `${where} is not an output object with an output_type`);
+  if (!isObject(o) || typeof o.output_type !== "string")
+    throw new NotebookError(file, `${where} is not an output object with an output_type`);
   const out = { ...o } as Record<string, unknown>;
   switch (o.output_type) {
     case "stream": {
@@ -151,20 +152,26 @@ export function parseNotebook(text: string, file: string): ReadResult {
   if (!isObject(parsed)) throw new NotebookError(file, "not a notebook: the JSON is not an object");
   const raw = parsed;
   if (typeof raw.nbformat === "number" && raw.nbformat !== 4) {
-    throw new NotebookError(file, `nbformat ${raw.nbformat} is not supported; only nbformat 4 is` + (raw.nbformat < 4 ? " (convert it with `jupyter nbconvert --to notebook --nbformat 4`)" : ""));
+    throw new NotebookError(
+      file,
+      `nbformat ${raw.nbformat} is not supported; only nbformat 4 is` +
+        (raw.nbformat < 4 ? " (convert it with `jupyter nbconvert --to notebook --nbformat 4`)" : ""),
+    );
   }
   const missing = ["cells", "nbformat"].filter((k) => !(k in raw));
   if (missing.length) {
     const hint = "worksheets" in raw ? " (it looks like nbformat 3; convert it with `jupyter nbconvert --to notebook --nbformat 4`)" : "";
     throw new NotebookError(file, `not a notebook: no ${missing.map((k) => `"${k}"`).join(" or ")} key${hint}`);
   }
-  if (typeof raw.nbformat !== "number" || !Number.isInteger(raw.nbformat)) throw new NotebookError(file, `not a notebook: "nbformat" must be an integer, got ${JSON.stringify(raw.nbformat)}`);
+  if (typeof raw.nbformat !== "number" || !Number.isInteger(raw.nbformat))
+    throw new NotebookError(file, `not a notebook: "nbformat" must be an integer, got ${JSON.stringify(raw.nbformat)}`);
   let minor = raw.nbformat_minor;
   if (minor === undefined) {
     warnings.push(`${file}: no nbformat_minor; assuming 0`);
     minor = 0;
   }
-  if (typeof minor !== "number" || !Number.isInteger(minor) || minor < 0) throw new NotebookError(file, `"nbformat_minor" must be a non-negative integer, got ${JSON.stringify(minor)}`);
+  if (typeof minor !== "number" || !Number.isInteger(minor) || minor < 0)
+    throw new NotebookError(file, `"nbformat_minor" must be a non-negative integer, got ${JSON.stringify(minor)}`);
   if (minor > 5) warnings.push(`${file}: nbformat 4.${minor} is newer than 4.5, the newest this runner knows; reading it as 4.5`);
   if (!Array.isArray(raw.cells)) throw new NotebookError(file, `"cells" must be a list`);
   let metadata = raw.metadata;

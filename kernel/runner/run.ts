@@ -125,7 +125,11 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const stop = new StopState();
   const onSignal = () => {
-    p.problem(stop.signals === 0 ? "\nreglab run: stopping (interrupting the running cell; again to kill the kernel)" : "\nreglab run: killing the kernel");
+    p.problem(
+      stop.signals === 0
+        ? "\nreglab run: stopping (interrupting the running cell; again to kill the kernel)"
+        : "\nreglab run: killing the kernel",
+    );
     stop.hit();
   };
   process.on("SIGINT", onSignal);

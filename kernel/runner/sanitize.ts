@@ -57,7 +57,8 @@ export function sanitizersFor(metadata: Record<string, unknown>, file: string): 
     throw new SanitizeError(`${where} must be an object of "regex": "replacement" pairs, got ${JSON.stringify(own)}`);
   }
   for (const [source, replacement] of Object.entries(own as Record<string, unknown>)) {
-    if (typeof replacement !== "string") throw new SanitizeError(`${where}: the replacement for ${JSON.stringify(source)} must be a string`);
+    if (typeof replacement !== "string")
+      throw new SanitizeError(`${where}: the replacement for ${JSON.stringify(source)} must be a string`);
     rules.push(compile(source, replacement, where));
   }
   return rules;

@@ -20,8 +20,10 @@ export type { BatchTransform, TrainBatch };
 export function checkImages(fn: string, x: tf.Tensor): tf.Tensor4D {
   if (!(x instanceof tf.Tensor)) throw new TypeError(`${fn}: expected a tensor of images [n, h, w, c], got ${typeof x}`);
   if (x.rank !== 4) {
-    throw new Error(`${fn}: expected a batch of images [n, h, w, c] (rank 4), got shape [${x.shape}]` +
-      (x.rank === 3 ? "; add the batch axis with x.expandDims(0)" : x.rank === 2 ? "; reshape flat rows to [n, h, w, 1]" : ""));
+    throw new Error(
+      `${fn}: expected a batch of images [n, h, w, c] (rank 4), got shape [${x.shape}]` +
+        (x.rank === 3 ? "; add the batch axis with x.expandDims(0)" : x.rank === 2 ? "; reshape flat rows to [n, h, w, 1]" : ""),
+    );
   }
   if (x.dtype !== "float32") throw new Error(`${fn}: expected float32 images, got ${x.dtype}; cast with tf.cast(x, "float32")`);
   return x as tf.Tensor4D;
@@ -75,6 +77,9 @@ export function warp(x: tf.Tensor4D, matrices: number[][], options: WarpOptions,
     if (tf.getBackend() !== "cpu" || x.shape[0] <= 1) return tf.image.transform(x, m, interpolation, fillMode, fillValue);
     const one = (i: number) =>
       tf.image.transform(tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]), tf.slice(m, [i, 0], [1, 8]), interpolation, fillMode, fillValue);
-    return tf.concat(Array.from({ length: x.shape[0] }, (_, i) => one(i)), 0) as tf.Tensor4D;
+    return tf.concat(
+      Array.from({ length: x.shape[0] }, (_, i) => one(i)),
+      0,
+    ) as tf.Tensor4D;
   });
 }

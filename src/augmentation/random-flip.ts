@@ -18,7 +18,14 @@ export interface RandomFlipOptions {
 
 function maybe(x: tf.Tensor4D, axis: 1 | 2, p: number, r: () => number): tf.Tensor4D {
   const n = x.shape[0];
-  const flip = tf.broadcastTo(tf.tensor4d(Array.from({ length: n }, () => r() < p), [n, 1, 1, 1], "bool"), x.shape);
+  const flip = tf.broadcastTo(
+    tf.tensor4d(
+      Array.from({ length: n }, () => r() < p),
+      [n, 1, 1, 1],
+      "bool",
+    ),
+    x.shape,
+  );
   // A per-image select (not x + m (flip(x) - x), which rounds): pixels are copied exactly.
   return tf.where(flip, tf.reverse(x, axis), x) as tf.Tensor4D;
 }

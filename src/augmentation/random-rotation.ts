@@ -38,6 +38,10 @@ export function randomRotation(options: RandomRotationOptions): BatchTransform {
   const m = checkNumber("randomRotation", "maxDegrees", options.maxDegrees, 0, 180);
   return onImages("randomRotation", (x) => {
     const r = drawRng();
-    return rotateImages(x, Array.from({ length: x.shape[0] }, () => (2 * r.next() - 1) * m), options);
+    return rotateImages(
+      x,
+      Array.from({ length: x.shape[0] }, () => (2 * r.next() - 1) * m),
+      options,
+    );
   });
 }

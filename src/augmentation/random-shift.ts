@@ -13,7 +13,12 @@ export function shiftImages(x: tf.Tensor4D, dy: number[], dx: number[], options:
   if (dy.length !== n || dx.length !== n) {
     throw new Error(`shiftImages: need ${n} shifts (one per image), got dy ${dy.length}, dx ${dx.length}`);
   }
-  return warp(x, dy.map((sy, i) => [1, 0, -dx[i], 0, 1, -sy, 0, 0]), options, "nearest");
+  return warp(
+    x,
+    dy.map((sy, i) => [1, 0, -dx[i], 0, 1, -sy, 0, 0]),
+    options,
+    "nearest",
+  );
 }
 
 export interface RandomShiftOptions extends WarpOptions {

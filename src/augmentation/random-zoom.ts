@@ -35,6 +35,10 @@ export function randomZoom(options: RandomZoomOptions): BatchTransform {
   checkNumber("randomZoom", "range[1]", hi, lo);
   return onImages("randomZoom", (x) => {
     const r = drawRng();
-    return zoomImages(x, Array.from({ length: x.shape[0] }, () => lo + (hi - lo) * r.next()), options);
+    return zoomImages(
+      x,
+      Array.from({ length: x.shape[0] }, () => lo + (hi - lo) * r.next()),
+      options,
+    );
   });
 }

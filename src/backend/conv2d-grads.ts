@@ -53,7 +53,19 @@ function toNhwc(k: KernelCalls, t: tf.TensorInfo, info: tf.backend_util.Conv2DIn
 
 function pad4(k: KernelCalls, x: tf.TensorInfo, top: number, bottom: number, left: number, right: number): tf.TensorInfo {
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
-  return k.run("PadV2", { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+  return k.run(
+    "PadV2",
+    { x },
+    {
+      paddings: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
 }
 
 function conv(k: KernelCalls, x: tf.TensorInfo, filter: tf.TensorInfo, dilations: [number, number]): tf.TensorInfo {
@@ -99,10 +111,7 @@ export function registerConv2dGrads(): void {
 }
 
 /** dx for Conv2DBackpropInput inputs {dy, filter}, attrs {inputShape, strides, pad, dataFormat, dimRoundingMode}. */
-function conv2dBackpropInput(
-  args: KernelArgs,
-  fallback: tf.KernelFunc,
-): tf.TensorInfo {
+function conv2dBackpropInput(args: KernelArgs, fallback: tf.KernelFunc): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
@@ -121,7 +130,21 @@ function conv2dBackpropInput(
     const [n, , , o] = d.shape;
     if (sh > 1 || sw > 1) {
       const six = k.run("Reshape", { x: d }, { shape: [n, oh, 1, ow, 1, o] });
-      const spread = k.run("PadV2", { x: six }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+      const spread = k.run(
+        "PadV2",
+        { x: six },
+        {
+          paddings: [
+            [0, 0],
+            [0, 0],
+            [0, sh - 1],
+            [0, 0],
+            [0, sw - 1],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
+      );
       d = k.run("Reshape", { x: spread }, { shape: [n, oh * sh, ow * sw, o] });
       if (padBottom < 0 || padRight < 0) {
         const end = [n, oh * sh + Math.min(padBottom, 0), ow * sw + Math.min(padRight, 0), o];

@@ -38,7 +38,12 @@ export function registerExplicitSamePadding(): void {
           depthwise,
         );
         const { top, bottom, left, right } = info.padInfo;
-        const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+        const pad: tf.backend_util.ExplicitPadding = [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ];
         return original.kernelFunc({ ...args, attrs: { ...attrs, pad } as unknown as tf.NamedAttrMap });
       },
     });

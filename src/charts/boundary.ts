@@ -45,7 +45,9 @@ function probabilities(out: ArrayLike<number> | tf.Tensor, n: number): number[] 
     try {
       const cols = out.rank === 2 ? (out.shape[1] ?? 1) : 1;
       if (out.size !== n * cols || cols > 2) {
-        throw new Error(`decisionBoundary: predict returned shape [${out.shape.join(", ")}] for ${n} points; expected [${n}], [${n}, 1] or [${n}, 2] (binary classifiers only)`);
+        throw new Error(
+          `decisionBoundary: predict returned shape [${out.shape.join(", ")}] for ${n} points; expected [${n}], [${n}, 1] or [${n}, 2] (binary classifiers only)`,
+        );
       }
       const d = out.dataSync();
       return Array.from({ length: n }, (_, k) => d[k * cols + cols - 1]);
@@ -61,8 +63,14 @@ function probabilities(out: ArrayLike<number> | tf.Tensor, n: number): number[] 
 export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
   const pts = options.points !== undefined ? toMatrix(options.points, "decisionBoundary points") : [];
   if (pts.length && pts[0].length !== 2) throw new Error(`decisionBoundary: points must be n×2, got n×${pts[0].length}`);
-  const rawLabels: Array<number | string> = options.labels === undefined ? [] : Array.isArray(options.labels) && typeof options.labels[0] === "string" ? (options.labels as string[]) : toNumbers(options.labels as NumericInput, "labels");
-  if (pts.length && rawLabels.length && rawLabels.length !== pts.length) throw new Error(`decisionBoundary: ${pts.length} points but ${rawLabels.length} labels`);
+  const rawLabels: Array<number | string> =
+    options.labels === undefined
+      ? []
+      : Array.isArray(options.labels) && typeof options.labels[0] === "string"
+        ? (options.labels as string[])
+        : toNumbers(options.labels as NumericInput, "labels");
+  if (pts.length && rawLabels.length && rawLabels.length !== pts.length)
+    throw new Error(`decisionBoundary: ${pts.length} points but ${rawLabels.length} labels`);
 
   let xs: number[];
   let ys: number[];
@@ -71,7 +79,8 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
     xs = toNumbers(options.grid.x, "grid.x");
     ys = toNumbers(options.grid.y, "grid.y");
     p = toMatrix(options.grid.p, "grid.p");
-    if (p.length !== ys.length || p[0].length !== xs.length) throw new Error(`decisionBoundary: grid.p is ${p.length}×${p[0].length}, expected ${ys.length}×${xs.length} (rows = y)`);
+    if (p.length !== ys.length || p[0].length !== xs.length)
+      throw new Error(`decisionBoundary: grid.p is ${p.length}×${p[0].length}, expected ${ys.length}×${xs.length} (rows = y)`);
   } else if (options.predict) {
     const n = options.resolution ?? 60;
     if (!Number.isInteger(n) || n < 2) throw new Error(`decisionBoundary: resolution must be an integer ≥ 2, got ${n}`);
@@ -143,7 +152,12 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
     layers.push({
       data: { values: boundary },
       mark: { type: "rule", clip: true, color: "#222222", strokeWidth: 2 },
-      encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, x2: { field: "x2" }, y2: { field: "y2" } },
+      encoding: {
+        x: { field: "x", type: "quantitative" },
+        y: { field: "y", type: "quantitative" },
+        x2: { field: "x2" },
+        y2: { field: "y2" },
+      },
     });
   }
   if (points.length) {
@@ -153,7 +167,13 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
       encoding: {
         x: { field: "x", type: "quantitative" },
         y: { field: "y", type: "quantitative" },
-        color: { field: "class", type: "nominal", title: "class", sort: classOrder, scale: { range: ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"] } },
+        color: {
+          field: "class",
+          type: "nominal",
+          title: "class",
+          sort: classOrder,
+          scale: { range: ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"] },
+        },
       },
     });
   }

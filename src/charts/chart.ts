@@ -49,7 +49,10 @@ function mergeConfig(base: Record<string, unknown>, own: unknown): Record<string
 
 /** The spec with $schema, theme config and default size for single/layered views. */
 export function applyTheme(spec: VegaLiteSpec, theme: ChartTheme = getTheme()): VegaLiteSpec {
-  if (!isPlainObject(spec)) throw specError(`chart: expected a vega-lite spec object, got ${Array.isArray(spec) ? "an array" : spec === null ? "null" : typeof spec}`);
+  if (!isPlainObject(spec))
+    throw specError(
+      `chart: expected a vega-lite spec object, got ${Array.isArray(spec) ? "an array" : spec === null ? "null" : typeof spec}`,
+    );
   const out: VegaLiteSpec = { $schema: SCHEMA, ...spec };
   const single = "mark" in spec || "layer" in spec;
   if (single) {
@@ -129,7 +132,9 @@ export class Chart {
     try {
       return this.toPNG().toString("base64");
     } catch (err) {
-      console.warn(`reglab chart: PNG rendering failed (${err instanceof Error ? err.message : String(err)}); showing the interactive chart only`);
+      console.warn(
+        `reglab chart: PNG rendering failed (${err instanceof Error ? err.message : String(err)}); showing the interactive chart only`,
+      );
       return null;
     }
   }

@@ -31,7 +31,8 @@ export function layer(charts: ChartLike[], options: ComposeOptions = {}): Chart 
   if (charts.length === 0) throw new Error("layer: give at least one chart");
   const specs = charts.map(source);
   for (const s of specs) {
-    if (!("mark" in s || "layer" in s)) throw new Error("layer: only single-view or layered charts can be layered (not facets or concatenations)");
+    if (!("mark" in s || "layer" in s))
+      throw new Error("layer: only single-view or layered charts can be layered (not facets or concatenations)");
   }
   const first = specs[0];
   const out: VegaLiteSpec = {
@@ -78,7 +79,10 @@ export interface FacetOptions {
 export function facet(c: ChartLike, options: FacetOptions): Chart {
   const s = source(c);
   if (!("mark" in s || "layer" in s)) throw new Error("facet: only single-view or layered charts can be faceted");
-  if (!s.data) throw new Error("facet: the chart's data must be at its top level (data: {values: [...]}); layers with their own data cannot be faceted");
+  if (!s.data)
+    throw new Error(
+      "facet: the chart's data must be at its top level (data: {values: [...]}); layers with their own data cannot be faceted",
+    );
   const values = (s.data as { values?: Array<Record<string, unknown>> }).values;
   if (Array.isArray(values) && values.length > 0 && !values.some((r) => r && options.field in r)) {
     throw new Error(`facet: no field '${options.field}' in the chart's data; fields: ${Object.keys(values[0] ?? {}).join(", ")}`);

@@ -50,13 +50,15 @@ export function lossContours(options: LossContoursOptions): Chart {
   let z: number[][];
   const n = options.resolution ?? 80;
   if (typeof options.loss === "function") {
-    if (!options.xDomain || !options.yDomain) throw new Error("lossContours: give xDomain and yDomain, e.g. {xDomain: [-1, 3], yDomain: [-1, 3]}");
+    if (!options.xDomain || !options.yDomain)
+      throw new Error("lossContours: give xDomain and yDomain, e.g. {xDomain: [-1, 3], yDomain: [-1, 3]}");
     ({ xs, ys, z } = sampleGrid(options.loss, options.xDomain, options.yDomain, n));
   } else if (options.loss && typeof options.loss === "object") {
     xs = options.loss.x;
     ys = options.loss.y;
     z = toMatrix(options.loss.z, "lossContours loss.z");
-    if (z.length !== ys.length || z[0].length !== xs.length) throw new Error(`lossContours: loss.z is ${z.length}×${z[0].length}, expected ${ys.length}×${xs.length} (rows = y)`);
+    if (z.length !== ys.length || z[0].length !== xs.length)
+      throw new Error(`lossContours: loss.z is ${z.length}×${z[0].length}, expected ${ys.length}×${xs.length} (rows = y)`);
   } else {
     throw new Error("lossContours: loss must be a function (w1, w2) => number or {x, y, z}");
   }
@@ -76,7 +78,12 @@ export function lossContours(options: LossContoursOptions): Chart {
     }
     bands.push(row);
   }
-  const rnd = (s: { x: number; y: number; x2: number; y2: number }) => ({ x: round6(s.x), y: round6(s.y), x2: round6(s.x2), y2: round6(s.y2) });
+  const rnd = (s: { x: number; y: number; x2: number; y2: number }) => ({
+    x: round6(s.x),
+    y: round6(s.y),
+    x2: round6(s.x2),
+    y2: round6(s.y2),
+  });
   const lossLines = contourSegments(xs, ys, z, levels).map(rnd);
 
   const xScale = { domain: xDomain.map(round6), nice: false, zero: false };
@@ -97,7 +104,12 @@ export function lossContours(options: LossContoursOptions): Chart {
     {
       data: { values: lossLines },
       mark: { type: "rule", clip: true, color: "#0b3c6b", strokeWidth: 1.2, opacity: 0.8 },
-      encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, x2: { field: "x2" }, y2: { field: "y2" } },
+      encoding: {
+        x: { field: "x", type: "quantitative" },
+        y: { field: "y", type: "quantitative" },
+        x2: { field: "x2" },
+        y2: { field: "y2" },
+      },
     },
   ];
   if (options.penalty) {
@@ -106,7 +118,9 @@ export function lossContours(options: LossContoursOptions): Chart {
     const pz = ys.map((y) => xs.map((x) => pen(x, y)));
     let pLevels = options.penaltyLevels;
     if (!pLevels) {
-      const through = options.regularizedOptimum ? pen(options.regularizedOptimum[0], options.regularizedOptimum[1]) : quantileLevels(pz, 3)[1];
+      const through = options.regularizedOptimum
+        ? pen(options.regularizedOptimum[0], options.regularizedOptimum[1])
+        : quantileLevels(pz, 3)[1];
       pLevels = [through / 4, through / 2, through].filter((v) => v > 0);
       if (typeof options.penalty === "string" && options.penalty === "l2") pLevels = [through / 9, (4 * through) / 9, through];
       if (typeof options.penalty === "string" && options.penalty === "l1") pLevels = [through / 3, (2 * through) / 3, through];
@@ -114,7 +128,12 @@ export function lossContours(options: LossContoursOptions): Chart {
     layers.push({
       data: { values: contourSegments(xs, ys, pz, pLevels).map(rnd) },
       mark: { type: "rule", clip: true, color: "#D55E00", strokeWidth: 2 },
-      encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, x2: { field: "x2" }, y2: { field: "y2" } },
+      encoding: {
+        x: { field: "x", type: "quantitative" },
+        y: { field: "y", type: "quantitative" },
+        x2: { field: "x2" },
+        y2: { field: "y2" },
+      },
     });
   }
   if (options.path !== undefined) {
@@ -123,17 +142,25 @@ export function lossContours(options: LossContoursOptions): Chart {
     layers.push({
       data: { values: path.map((r, k) => ({ step: k, x: round6(r[0]), y: round6(r[1]) })) },
       mark: { type: "line", clip: true, color: "#222222", strokeWidth: 2, point: { filled: true, size: 25, color: "#222222" } },
-      encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, order: { field: "step", type: "quantitative" } },
+      encoding: {
+        x: { field: "x", type: "quantitative" },
+        y: { field: "y", type: "quantitative" },
+        order: { field: "step", type: "quantitative" },
+      },
     });
   }
   const marks: Array<{ x: number; y: number; label: string }> = [];
   if (options.optimum) marks.push({ x: round6(options.optimum[0]), y: round6(options.optimum[1]), label: "w*" });
-  if (options.regularizedOptimum) marks.push({ x: round6(options.regularizedOptimum[0]), y: round6(options.regularizedOptimum[1]), label: "w̃" });
+  if (options.regularizedOptimum)
+    marks.push({ x: round6(options.regularizedOptimum[0]), y: round6(options.regularizedOptimum[1]), label: "w̃" });
   if (marks.length) {
     layers.push({
       data: { values: marks },
       layer: [
-        { mark: { type: "point", shape: "diamond", filled: true, size: 140, color: "#000000", stroke: "white", strokeWidth: 1.5 }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } },
+        {
+          mark: { type: "point", shape: "diamond", filled: true, size: 140, color: "#000000", stroke: "white", strokeWidth: 1.5 },
+          encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
+        },
         {
           mark: { type: "text", align: "left", dx: 9, dy: -9, fontSize: 18, fontWeight: "bold", color: "#000000" },
           encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "label" } },

@@ -30,7 +30,8 @@ export interface DotPlotOptions {
 }
 
 export function dotPlot(rows: DotPlotRow[], options: DotPlotOptions = {}): Chart {
-  if (!Array.isArray(rows) || rows.length === 0) throw new Error("dotPlot: give at least one row, e.g. [{method: 'single model', value: 0.91}]");
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new Error("dotPlot: give at least one row, e.g. [{method: 'single model', value: 0.91}]");
   const bad = rows.find((r) => typeof r.method !== "string" || !Number.isFinite(r.value));
   if (bad) throw new Error(`dotPlot: every row needs a method name and a finite value, got ${JSON.stringify(bad)}`);
   const order = options.order ?? [...new Set(rows.map((r) => r.method))];

@@ -25,7 +25,13 @@ export interface VegaModule {
   parse(spec: unknown, config?: unknown, opt?: unknown): unknown;
   View: new (runtime: unknown, opt: Record<string, unknown>) => VegaView;
   SVGStringRenderer: new (loader: unknown) => {
-    initialize(el: null, w: number, h: number, origin: [number, number], scale: number): {
+    initialize(
+      el: null,
+      w: number,
+      h: number,
+      origin: [number, number],
+      scale: number,
+    ): {
       background(bg: string): { render(root: unknown): { svg(): string } };
     };
   };

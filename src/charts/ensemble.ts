@@ -25,13 +25,17 @@ export function ensembleBars(
   ensemble: number | { name?: string; value: number },
   options: EnsembleBarsOptions = {},
 ): Chart {
-  const list = Array.isArray(members) ? members.map((m) => ({ name: String(m.name), value: Number(m.value) })) : Object.entries(members).map(([name, value]) => ({ name, value: Number(value) }));
+  const list = Array.isArray(members)
+    ? members.map((m) => ({ name: String(m.name), value: Number(m.value) }))
+    : Object.entries(members).map(([name, value]) => ({ name, value: Number(value) }));
   if (list.length === 0) throw new Error("ensembleBars: give at least one member, e.g. [{name: 'model 1', value: 0.91}]");
   const bad = list.find((m) => !Number.isFinite(m.value));
   if (bad) throw new Error(`ensembleBars: member '${bad.name}' has a non-finite value ${bad.value}`);
-  const ens = typeof ensemble === "number" ? { name: "ensemble", value: ensemble } : { name: ensemble.name ?? "ensemble", value: ensemble.value };
+  const ens =
+    typeof ensemble === "number" ? { name: "ensemble", value: ensemble } : { name: ensemble.name ?? "ensemble", value: ensemble.value };
   if (!Number.isFinite(ens.value)) throw new Error(`ensembleBars: ensemble value must be a finite number, got ${ens.value}`);
-  if (list.some((m) => m.name === ens.name)) throw new Error(`ensembleBars: a member is also named '${ens.name}'; rename it or pass {name, value} for the ensemble`);
+  if (list.some((m) => m.name === ens.name))
+    throw new Error(`ensembleBars: a member is also named '${ens.name}'; rename it or pass {name, value} for the ensemble`);
   const mean = list.reduce((a, m) => a + m.value, 0) / list.length;
   const metric = options.metric ?? "metric";
   const rows = [...list.map((m) => ({ ...m, kind: "member" })), { ...ens, kind: "ensemble" }];
@@ -51,16 +55,35 @@ export function ensembleBars(
       {
         mark: { type: "bar", clip: true },
         encoding: {
-          x: { field: "name", type: "nominal", sort: order, title: null, axis: rotate ? { labelAngle: -40, labelOverlap: false } : { labelAngle: 0 } },
+          x: {
+            field: "name",
+            type: "nominal",
+            sort: order,
+            title: null,
+            axis: rotate ? { labelAngle: -40, labelOverlap: false } : { labelAngle: 0 },
+          },
           y,
-          color: { field: "kind", type: "nominal", title: null, sort: ["member", "ensemble"], scale: { domain: ["member", "ensemble"], range: ["#56B4E9", "#D55E00"] } },
-          tooltip: [{ field: "name", type: "nominal" }, { field: "value", type: "quantitative", format: ".4g" }],
+          color: {
+            field: "kind",
+            type: "nominal",
+            title: null,
+            sort: ["member", "ensemble"],
+            scale: { domain: ["member", "ensemble"], range: ["#56B4E9", "#D55E00"] },
+          },
+          tooltip: [
+            { field: "name", type: "nominal" },
+            { field: "value", type: "quantitative", format: ".4g" },
+          ],
         },
       },
       {
         // Labels sit inside the bars at their base, clear of the mean rule (which runs near the bar tops).
         mark: { type: "text", baseline: "bottom", dy: -6, fontSize: 13, color: "white", fontWeight: "bold" },
-        encoding: { x: { field: "name", type: "nominal", sort: order }, y: { datum: options.domain ? options.domain[0] : 0 }, text: { field: "value", type: "quantitative", format: fmt } },
+        encoding: {
+          x: { field: "name", type: "nominal", sort: order },
+          y: { datum: options.domain ? options.domain[0] : 0 },
+          text: { field: "value", type: "quantitative", format: fmt },
+        },
       },
       {
         data: { values: [{ mean }] },

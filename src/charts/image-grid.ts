@@ -32,19 +32,21 @@ export interface ImageGridOptions {
 const MAX_RECTS = 80_000;
 
 export function imageGrid(images: tf.Tensor | ArrayLike<unknown>, options: ImageGridOptions = {}): Chart {
-  let { shape, data } = Array.isArray(images) && images.length > 0 && images[0] instanceof tf.Tensor
-    ? (() => {
-        const parts = (images as tf.Tensor[]).map((t) => toShaped(t, "imageGrid"));
-        return { shape: [parts.length, ...parts[0].shape], data: parts.flatMap((p) => p.data) };
-      })()
-    : toShaped(images, "imageGrid");
+  let { shape, data } =
+    Array.isArray(images) && images.length > 0 && images[0] instanceof tf.Tensor
+      ? (() => {
+          const parts = (images as tf.Tensor[]).map((t) => toShaped(t, "imageGrid"));
+          return { shape: [parts.length, ...parts[0].shape], data: parts.flatMap((p) => p.data) };
+        })()
+      : toShaped(images, "imageGrid");
   if (options.shape) {
     const [h, w] = options.shape;
     const n = data.length / (h * w);
     if (!Number.isInteger(n)) throw new Error(`imageGrid: ${data.length} values are not a whole number of ${h}×${w} images`);
     shape = [n, h, w];
   }
-  if (shape.length === 2 && !options.shape) throw new Error(`imageGrid: got shape [${shape.join(", ")}]; pass shape: [h, w] for flat images, or a [n, h, w] array`);
+  if (shape.length === 2 && !options.shape)
+    throw new Error(`imageGrid: got shape [${shape.join(", ")}]; pass shape: [h, w] for flat images, or a [n, h, w] array`);
   if (shape.length === 4 && shape[3] === 1) shape = shape.slice(0, 3);
   if (!(shape.length === 3 || (shape.length === 4 && shape[3] === 3))) {
     throw new Error(`imageGrid: expected [n, h, w], [n, h, w, 1] or [n, h, w, 3], got [${shape.join(", ")}]`);
@@ -52,7 +54,8 @@ export function imageGrid(images: tf.Tensor | ArrayLike<unknown>, options: Image
   const [nAll, h, w] = shape;
   const channels = shape.length === 4 ? 3 : 1;
   const n = Math.min(nAll, options.maxImages ?? 64);
-  if (n * h * w > MAX_RECTS) throw new Error(`imageGrid: ${n} images of ${h}×${w} are ${n * h * w} pixels; show fewer (maxImages) or smaller images`);
+  if (n * h * w > MAX_RECTS)
+    throw new Error(`imageGrid: ${n} images of ${h}×${w} are ${n * h * w} pixels; show fewer (maxImages) or smaller images`);
   const captions = options.captions ?? [];
   const columns = options.columns ?? Math.min(n, 8);
   const ps = options.pixelSize ?? Math.max(2, Math.round(72 / Math.max(w, h)));
@@ -65,7 +68,10 @@ export function imageGrid(images: tf.Tensor | ArrayLike<unknown>, options: Image
   const rgbMax = channels === 3 && extent(data)[1] > 1 ? 255 : 1;
   const pixels: Array<Record<string, number | string>> = [];
   const labels: Array<Record<string, number | string>> = [];
-  const hex = (v: number) => Math.max(0, Math.min(255, Math.round((v / rgbMax) * 255))).toString(16).padStart(2, "0");
+  const hex = (v: number) =>
+    Math.max(0, Math.min(255, Math.round((v / rgbMax) * 255)))
+      .toString(16)
+      .padStart(2, "0");
   for (let k = 0; k < n; k++) {
     const base = k * perImage;
     const cx = (k % columns) * cellW;
@@ -83,13 +89,16 @@ export function imageGrid(images: tf.Tensor | ArrayLike<unknown>, options: Image
           let t = (data[base + r * w + c] - lo) / span;
           t = Math.max(0, Math.min(1, t));
           if (!options.invert) t = 1 - t; // ink (high values) dark
-          const g = Math.round(t * 255).toString(16).padStart(2, "0");
+          const g = Math.round(t * 255)
+            .toString(16)
+            .padStart(2, "0");
           pixels.push({ x, y, fill: `#${g}${g}${g}` });
         }
       }
     }
     // Truncated here, not with vega's `limit`: vega sizes the chart by the untruncated text.
-    if (captions[k] !== undefined) labels.push({ x: cx + (w * ps) / 2, y: cy + h * ps + 4, text: truncateText(String(captions[k]), w * ps, 13) });
+    if (captions[k] !== undefined)
+      labels.push({ x: cx + (w * ps) / 2, y: cy + h * ps + 4, text: truncateText(String(captions[k]), w * ps, 13) });
   }
   const rows = Math.ceil(n / columns);
   const width = columns * cellW - gap;
@@ -97,7 +106,10 @@ export function imageGrid(images: tf.Tensor | ArrayLike<unknown>, options: Image
   const layers: Array<Record<string, unknown>> = [
     {
       data: { values: pixels },
-      transform: [{ calculate: `datum.x + ${ps}`, as: "x2" }, { calculate: `datum.y + ${ps}`, as: "y2" }],
+      transform: [
+        { calculate: `datum.x + ${ps}`, as: "x2" },
+        { calculate: `datum.y + ${ps}`, as: "y2" },
+      ],
       mark: { type: "rect", strokeWidth: 0 },
       encoding: {
         x: { field: "x", type: "quantitative", scale: null },
@@ -112,7 +124,11 @@ export function imageGrid(images: tf.Tensor | ArrayLike<unknown>, options: Image
     layers.push({
       data: { values: labels },
       mark: { type: "text", baseline: "top", align: "center", fontSize: 13 },
-      encoding: { x: { field: "x", type: "quantitative", scale: null }, y: { field: "y", type: "quantitative", scale: null }, text: { field: "text" } },
+      encoding: {
+        x: { field: "x", type: "quantitative", scale: null },
+        y: { field: "y", type: "quantitative", scale: null },
+        text: { field: "text" },
+      },
     });
   }
   const spec: Record<string, unknown> = {

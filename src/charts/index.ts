@@ -13,6 +13,12 @@ export { lossContours, type LossContoursOptions, type Surface } from "./contours
 export { ensembleBars, type EnsembleBarsOptions } from "./ensemble";
 export { dotPlot, type DotPlotOptions, type DotPlotRow } from "./dot-plot";
 export { imageGrid, type ImageGridOptions } from "./image-grid";
-export { reliabilityDiagram, calibrationBins, expectedCalibrationError, type CalibrationBin, type ReliabilityDiagramOptions } from "./reliability";
+export {
+  reliabilityDiagram,
+  calibrationBins,
+  expectedCalibrationError,
+  type CalibrationBin,
+  type ReliabilityDiagramOptions,
+} from "./reliability";
 export { TrainingProgress, type ProgressOptions } from "./progress";
 export type { NumericInput, MatrixInput } from "./data";

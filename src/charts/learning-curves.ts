@@ -64,9 +64,30 @@ function epochAxis(records: EpochRecord[]): Record<string, unknown> {
 /** Train/validation curves for one history or several named runs. */
 export function learningCurves(history: HistoryLike | Run[] | Record<string, HistoryLike>, options: LearningCurvesOptions = {}): Chart {
   let runs: Array<{ name: string; records: EpochRecord[] }>;
-  if (Array.isArray(history) && history.length > 0 && typeof history[0] === "object" && history[0] !== null && "history" in history[0] && "name" in history[0]) {
+  if (
+    Array.isArray(history) &&
+    history.length > 0 &&
+    typeof history[0] === "object" &&
+    history[0] !== null &&
+    "history" in history[0] &&
+    "name" in history[0]
+  ) {
     runs = (history as Run[]).map((r) => ({ name: String(r.name), records: historyToRecords(r.history) }));
-  } else if (!Array.isArray(history) && history && typeof history === "object" && Object.values(history).length > 0 && Object.values(history).every((v) => v && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && !("length" in (v as object)) && ("history" in (v as object) || Object.values(v as object).some((c) => Array.isArray(c) || ArrayBuffer.isView(c))))) {
+  } else if (
+    !Array.isArray(history) &&
+    history &&
+    typeof history === "object" &&
+    Object.values(history).length > 0 &&
+    Object.values(history).every(
+      (v) =>
+        v &&
+        typeof v === "object" &&
+        !Array.isArray(v) &&
+        !ArrayBuffer.isView(v) &&
+        !("length" in (v as object)) &&
+        ("history" in (v as object) || Object.values(v as object).some((c) => Array.isArray(c) || ArrayBuffer.isView(c))),
+    )
+  ) {
     runs = Object.entries(history as Record<string, HistoryLike>).map(([name, h]) => ({ name, records: historyToRecords(h) }));
   } else {
     runs = [{ name: "", records: historyToRecords(history as HistoryLike) }];
@@ -79,7 +100,10 @@ export function learningCurves(history: HistoryLike | Run[] | Record<string, His
   let dropped = 0;
   for (const run of runs) {
     for (const rec of run.records) {
-      for (const [key, split] of [[metric, "train"], [`val_${metric}`, "validation"]] as const) {
+      for (const [key, split] of [
+        [metric, "train"],
+        [`val_${metric}`, "validation"],
+      ] as const) {
         const v = rec[key];
         if (v === undefined || !Number.isFinite(v)) continue;
         if (options.logY && v <= 0) {
@@ -109,7 +133,13 @@ export function learningCurves(history: HistoryLike | Run[] | Record<string, His
     ],
   };
   if (multi && splits.length > 1) {
-    encoding.strokeDash = { field: "split", type: "nominal", title: null, sort: ["train", "validation"], legend: { symbolType: "stroke", symbolStrokeWidth: 2.5 } };
+    encoding.strokeDash = {
+      field: "split",
+      type: "nominal",
+      title: null,
+      sort: ["train", "validation"],
+      legend: { symbolType: "stroke", symbolStrokeWidth: 2.5 },
+    };
   }
   const layers: Array<Record<string, unknown>> = [
     { mark: { type: "line", point: showPoints ? { size: 30, filled: true } : false }, encoding },

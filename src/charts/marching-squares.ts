@@ -73,7 +73,10 @@ export function contourSegments(xs: number[], ys: number[], z: number[][], level
 
 /** `count` levels at evenly spaced quantiles of the finite grid values. */
 export function quantileLevels(z: number[][], count: number): number[] {
-  const v = z.flat().filter(Number.isFinite).sort((p, q) => p - q);
+  const v = z
+    .flat()
+    .filter(Number.isFinite)
+    .sort((p, q) => p - q);
   if (v.length === 0) return [];
   const levels: number[] = [];
   for (let k = 1; k <= count; k++) {

@@ -8,6 +8,6 @@ import { learningCurves } from "./learning-curves";
 
 export function progressChart(history: Array<Record<string, number>>, title: string, subtitle?: string): Chart {
   const hasLoss = history.some((r) => r.loss !== undefined || r.val_loss !== undefined);
-  const metric = hasLoss ? "loss" : Object.keys(history[0] ?? {}).find((k) => k !== "epoch" && !k.startsWith("val_")) ?? "loss";
+  const metric = hasLoss ? "loss" : (Object.keys(history[0] ?? {}).find((k) => k !== "epoch" && !k.startsWith("val_")) ?? "loss");
   return learningCurves(history, { metric, title, subtitle, width: 480, height: 240 });
 }

@@ -181,8 +181,12 @@ export class TrainingProgress {
     const width = 20;
     const filled = Math.round(f * width);
     const bar = "#".repeat(filled) + "-".repeat(width - filled);
-    const shownEpoch = Math.min(this.epochs, this.finished ? this.epochsDone : Math.max(this.epochsDone, this.curEpoch + (this.curBatch >= 0 ? 1 : 0)));
-    const batchPart = !this.finished && this.batchesPerEpoch && this.curBatch >= 0 ? ` batch ${this.curBatch + 1}/${this.batchesPerEpoch}` : "";
+    const shownEpoch = Math.min(
+      this.epochs,
+      this.finished ? this.epochsDone : Math.max(this.epochsDone, this.curEpoch + (this.curBatch >= 0 ? 1 : 0)),
+    );
+    const batchPart =
+      !this.finished && this.batchesPerEpoch && this.curBatch >= 0 ? ` batch ${this.curBatch + 1}/${this.batchesPerEpoch}` : "";
     const etaPart = this.finished || f >= 1 ? "" : `, ETA ${formatDuration(eta)}`;
     return `${withTitle ? `${this.title} [${bar}] ` : ""}${Math.round(f * 100)}% epoch ${shownEpoch}/${this.epochs}${batchPart} | ${formatDuration(elapsed)}${etaPart}${this.metricsText(" | ")}`;
   }
@@ -192,8 +196,12 @@ export class TrainingProgress {
     const { elapsed, eta } = this.timing();
     const pct = Math.round(f * 1000) / 10;
     const status = this.finished ? "done" : `ETA ${formatDuration(eta)}`;
-    const shownEpoch = Math.min(this.epochs, this.finished ? this.epochsDone : Math.max(this.epochsDone, this.curEpoch + (this.curBatch >= 0 ? 1 : 0)));
-    const batchPart = !this.finished && this.batchesPerEpoch && this.curBatch >= 0 ? `, batch ${this.curBatch + 1}/${this.batchesPerEpoch}` : "";
+    const shownEpoch = Math.min(
+      this.epochs,
+      this.finished ? this.epochsDone : Math.max(this.epochsDone, this.curEpoch + (this.curBatch >= 0 ? 1 : 0)),
+    );
+    const batchPart =
+      !this.finished && this.batchesPerEpoch && this.curBatch >= 0 ? `, batch ${this.curBatch + 1}/${this.batchesPerEpoch}` : "";
     const cells = this.shownMetrics()
       .map(([k, v]) => `<td style="padding:0 12px 0 0"><b>${escapeHtml(k)}</b> ${escapeHtml(formatMetric(v))}</td>`)
       .join("");
@@ -221,10 +229,13 @@ export class TrainingProgress {
     }
     if (!this.timer) {
       // Trailing update so that the latest state shows even if training pauses.
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        if (!this.finished) this.render();
-      }, Math.max(wait, 0));
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          if (!this.finished) this.render();
+        },
+        Math.max(wait, 0),
+      );
       this.timer.unref();
     }
   }

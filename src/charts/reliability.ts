@@ -99,16 +99,25 @@ export function reliabilityDiagram(
       width: options.width ?? 220,
       height: options.height ?? 220,
       layer: [
-        { data: { values: rows }, mark: { type: "bar", color: "#0072B2", opacity: 0.8 },
+        {
+          data: { values: rows },
+          mark: { type: "bar", color: "#0072B2", opacity: 0.8 },
           encoding: {
             x,
             x2: { field: "hi" },
             y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: "accuracy" },
-          } },
-        { data: { values: rows }, mark: { type: "point", color: "#D55E00", filled: true },
-          encoding: { x: { field: "confidence", type: "quantitative" }, y: { field: "confidence", type: "quantitative" } } },
-        { data: { values: [{ a: 0, b: 1 }] }, mark: { type: "rule", strokeDash: [4, 4], color: "#555" },
-          encoding: { x: { datum: 0, type: "quantitative" }, y: { datum: 0, type: "quantitative" }, x2: { datum: 1 }, y2: { datum: 1 } } },
+          },
+        },
+        {
+          data: { values: rows },
+          mark: { type: "point", color: "#D55E00", filled: true },
+          encoding: { x: { field: "confidence", type: "quantitative" }, y: { field: "confidence", type: "quantitative" } },
+        },
+        {
+          data: { values: [{ a: 0, b: 1 }] },
+          mark: { type: "rule", strokeDash: [4, 4], color: "#555" },
+          encoding: { x: { datum: 0, type: "quantitative" }, y: { datum: 0, type: "quantitative" }, x2: { datum: 1 }, y2: { datum: 1 } },
+        },
       ],
     };
   });

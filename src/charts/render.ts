@@ -58,7 +58,22 @@ export function collectingLogger(sink: string[]): Record<string, unknown> {
 // ---- spec validation (before vega-lite sees the spec) ----
 
 /** vega-lite 5's primitive marks (`Mark` in vega-lite/src/mark.ts; its build/src is ESM and cannot be required). */
-export const VEGALITE_MARKS = ["arc", "area", "bar", "image", "line", "point", "rect", "rule", "text", "tick", "trail", "circle", "square", "geoshape"] as const;
+export const VEGALITE_MARKS = [
+  "arc",
+  "area",
+  "bar",
+  "image",
+  "line",
+  "point",
+  "rect",
+  "rule",
+  "text",
+  "tick",
+  "trail",
+  "circle",
+  "square",
+  "geoshape",
+] as const;
 /** vega-lite 5's built-in composite marks (vega-lite/src/compositemark). */
 export const VEGALITE_COMPOSITE_MARKS = ["boxplot", "errorbar", "errorband"] as const;
 /** Encoding field types (vega-lite/src/type.ts); vega-lite also accepts any case and the one-letter q/t/o/n. */
@@ -72,7 +87,9 @@ const NEEDS_ENCODING = new Set(["line", "area", "trail", "rule", ...VEGALITE_COM
  * Damerau-Levenshtein): insert, delete, substitute, swap neighbours, each 1.
  */
 function osaDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -107,7 +124,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function quote(v: unknown): string {
-  return typeof v === "string" ? `'${v}'` : JSON.stringify(v) ?? String(v);
+  return typeof v === "string" ? `'${v}'` : (JSON.stringify(v) ?? String(v));
 }
 
 /** Field definitions in one channel's value: a def, an array of defs (tooltip, detail), and their conditions. */
@@ -124,7 +141,9 @@ function checkMark(mark: unknown, path: string, problems: string[]): string | nu
   const where = isRecord(mark) ? `${path}.type` : path;
   const all: readonly string[] = [...VEGALITE_MARKS, ...VEGALITE_COMPOSITE_MARKS];
   if (typeof name !== "string") {
-    problems.push(`${where} must be a mark name such as 'point' or an object {type: 'point', ...}, got ${quote(name)}. Marks: ${all.join(", ")}`);
+    problems.push(
+      `${where} must be a mark name such as 'point' or an object {type: 'point', ...}, got ${quote(name)}. Marks: ${all.join(", ")}`,
+    );
     return null;
   }
   if (!all.includes(name)) {
@@ -147,9 +166,15 @@ function checkEncoding(encoding: unknown, path: string, problems: string[]): boo
       if (def.field !== undefined) usesField = true;
       const t = def.type;
       if (t === undefined) continue;
-      if (typeof t === "string" && ((VEGALITE_TYPES as readonly string[]).includes(t.toLowerCase()) || TYPE_SHORTHANDS.has(t.toLowerCase()))) continue;
+      if (
+        typeof t === "string" &&
+        ((VEGALITE_TYPES as readonly string[]).includes(t.toLowerCase()) || TYPE_SHORTHANDS.has(t.toLowerCase()))
+      )
+        continue;
       const near = typeof t === "string" ? closest(t, VEGALITE_TYPES) : null;
-      problems.push(`${p}.type ${quote(t)} is not a vega-lite type${near ? `; did you mean '${near}'?` : "."} Types: ${VEGALITE_TYPES.join(", ")}`);
+      problems.push(
+        `${p}.type ${quote(t)} is not a vega-lite type${near ? `; did you mean '${near}'?` : "."} Types: ${VEGALITE_TYPES.join(", ")}`,
+      );
     }
   }
   return usesField;
@@ -179,12 +204,15 @@ function walk(spec: unknown, path: string, inh: Inherited, problems: string[]): 
           (hasData ? "" : `, and data: {values: [...rows]}`),
       );
     } else if (usesField && !hasData) {
-      problems.push(`${path || "the chart"} encodes fields but has no data: add data: {values: [...rows]} (at the top level or in ${path ? "this view" : "each layer"})`);
+      problems.push(
+        `${path || "the chart"} encodes fields but has no data: add data: {values: [...rows]} (at the top level or in ${path ? "this view" : "each layer"})`,
+      );
     }
     return;
   }
   const child: Inherited = { data: hasData, encoding: false };
-  if (Array.isArray(spec.layer)) spec.layer.forEach((s, i) => walk(s, at(`layer[${i}]`), { data: hasData, encoding: hasEncoding }, problems));
+  if (Array.isArray(spec.layer))
+    spec.layer.forEach((s, i) => walk(s, at(`layer[${i}]`), { data: hasData, encoding: hasEncoding }, problems));
   for (const k of ["hconcat", "vconcat", "concat"]) {
     const parts = spec[k];
     if (Array.isArray(parts)) parts.forEach((s, i) => walk(s, at(`${k}[${i}]`), child, problems));
@@ -236,7 +264,9 @@ export function compileSpec(spec: VegaLiteSpec, vl: VegaLiteModule = vegaLite())
   const warnings: string[] = [];
   const problems = validateSpec(spec);
   if (problems.length) {
-    throw specError(problems.length === 1 ? `Invalid vega-lite spec: ${problems[0]}` : `Invalid vega-lite spec:\n- ${problems.join("\n- ")}`);
+    throw specError(
+      problems.length === 1 ? `Invalid vega-lite spec: ${problems[0]}` : `Invalid vega-lite spec:\n- ${problems.join("\n- ")}`,
+    );
   }
   try {
     const out = vl.compile(spec, { logger: collectingLogger(warnings) });
@@ -257,7 +287,9 @@ export function vegaToSVG(vegaSpec: Record<string, unknown>, warnings: string[] 
   try {
     view.run();
     if (view._pending) {
-      throw new Error("the chart loads data asynchronously (a data url?); inline the data (data: {values: [...]}) to render it as an image");
+      throw new Error(
+        "the chart loads data asynchronously (a data url?); inline the data (data: {values: [...]}) to render it as an image",
+      );
     }
     resolveInlineImages(view.scenegraph().root as Parameters<typeof resolveInlineImages>[0]);
     const p = view.padding();

@@ -89,7 +89,9 @@ export function aggregateSweep(rows: SweepRow[], options: SweepOptions & { y: st
     const x = Number(r[options.x]);
     const y = Number(r[options.y]);
     if (r[options.x] === undefined || r[options.y] === undefined) {
-      throw new Error(`sweepChart: row ${i} has no '${r[options.x] === undefined ? options.x : options.y}' field (fields: ${Object.keys(r).join(", ")})`);
+      throw new Error(
+        `sweepChart: row ${i} has no '${r[options.x] === undefined ? options.x : options.y}' field (fields: ${Object.keys(r).join(", ")})`,
+      );
     }
     if (!Number.isFinite(x) || !Number.isFinite(y)) return;
     const series = options.color ? String(r[options.color]) : "";
@@ -128,18 +130,28 @@ export function powersOfTen(values: number[]): number[] {
 
 export function sweepChart(input: SweepRow[] | FrameLike, opts: SweepOptions): Chart {
   let rows = sweepRows(input);
-  if (!Array.isArray(rows) || rows.length === 0) throw new Error("sweepChart: expected a non-empty array of rows like {lambda: 0.01, seed: 0, val_acc: 0.93}, or a DataFrame");
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new Error("sweepChart: expected a non-empty array of rows like {lambda: 0.01, seed: 0, val_acc: 0.93}, or a DataFrame");
   let options: SweepOptions & { y: string };
   if (Array.isArray(opts.y)) {
     if (opts.y.length === 0) throw new Error("sweepChart: y is an empty list of columns");
     rows = meltColumns(rows, opts.y, opts.color, "__value", "__series");
-    options = { ...opts, y: "__value", color: "__series", colorTitle: opts.colorTitle ?? (opts.color ? `${opts.color} · metric` : "metric"), yTitle: opts.yTitle ?? opts.y.join(", "), title: opts.title ?? `${opts.y.join(", ")} vs ${opts.x}` };
+    options = {
+      ...opts,
+      y: "__value",
+      color: "__series",
+      colorTitle: opts.colorTitle ?? (opts.color ? `${opts.color} · metric` : "metric"),
+      yTitle: opts.yTitle ?? opts.y.join(", "),
+      title: opts.title ?? `${opts.y.join(", ")} vs ${opts.x}`,
+    };
   } else {
     options = opts as SweepOptions & { y: string };
   }
   const agg = aggregateSweep(rows, options);
   if (options.logX && agg.some((a) => a.x <= 0)) {
-    throw new Error(`sweepChart: logX needs ${options.x} > 0; got ${Math.min(...agg.map((a) => a.x))} (use e.g. a small positive value for "no regularization")`);
+    throw new Error(
+      `sweepChart: logX needs ${options.x} > 0; got ${Math.min(...agg.map((a) => a.x))} (use e.g. a small positive value for "no regularization")`,
+    );
   }
   const band = options.band ?? "minmax";
   const colorTitle = options.colorTitle ?? options.color ?? "";
@@ -148,9 +160,22 @@ export function sweepChart(input: SweepRow[] | FrameLike, opts: SweepOptions): C
     const ticks = options.xTicks === "data" ? [...new Set(agg.map((a) => a.x))].sort((p, q) => p - q) : options.xTicks;
     Object.assign(xAxis, { values: ticks, labelOverlap: true });
   }
-  const x = { field: "x", type: "quantitative", title: options.xTitle ?? options.x, scale: options.logX ? { type: "log" } : { zero: false }, axis: xAxis };
-  const y = { field: "mean", type: "quantitative", title: options.yTitle ?? options.y, scale: options.logY ? { type: "log" } : { zero: false } };
-  const color = options.color ? { field: "series", type: "nominal", title: colorTitle, legend: { symbolOpacity: 1, symbolType: "stroke", symbolStrokeWidth: 3 } } : { value: "#0072B2" };
+  const x = {
+    field: "x",
+    type: "quantitative",
+    title: options.xTitle ?? options.x,
+    scale: options.logX ? { type: "log" } : { zero: false },
+    axis: xAxis,
+  };
+  const y = {
+    field: "mean",
+    type: "quantitative",
+    title: options.yTitle ?? options.y,
+    scale: options.logY ? { type: "log" } : { zero: false },
+  };
+  const color = options.color
+    ? { field: "series", type: "nominal", title: colorTitle, legend: { symbolOpacity: 1, symbolType: "stroke", symbolStrokeWidth: 3 } }
+    : { value: "#0072B2" };
   const layers: Array<Record<string, unknown>> = [];
   if (band !== "none") {
     layers.push({ mark: { type: "area", opacity: 0.2 }, encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color } });

@@ -71,9 +71,18 @@ export function weightHistogram(sets: WeightSet[] | Record<string, NumericInput>
     });
   }
   const mode = options.mode ?? (list.length <= 3 ? "overlay" : "facet");
-  const x = { field: "lo", type: "quantitative", title: "weight value", scale: { domain: [round6(-m), round6(m)] }, axis: { tickCount: 8, labelOverlap: true } };
+  const x = {
+    field: "lo",
+    type: "quantitative",
+    title: "weight value",
+    scale: { domain: [round6(-m), round6(m)] },
+    axis: { tickCount: 8, labelOverlap: true },
+  };
   const maxCount = Math.max(1, ...rows.map((r) => Number(r.count)));
-  const logTicks = [0, ...Array.from({ length: Math.ceil(Math.log10(maxCount)) + 1 }, (_, k) => 10 ** k).filter((t) => t <= maxCount * 1.5)];
+  const logTicks = [
+    0,
+    ...Array.from({ length: Math.ceil(Math.log10(maxCount)) + 1 }, (_, k) => 10 ** k).filter((t) => t <= maxCount * 1.5),
+  ];
   const y = {
     field: "count",
     type: "quantitative",
@@ -112,7 +121,13 @@ export function weightHistogram(sets: WeightSet[] | Record<string, NumericInput>
       x2: { field: "hi" },
       y,
       y2: { datum: 0 },
-      color: { field: "set", type: "nominal", title: null, sort: labels, legend: { orient: "top", direction: "vertical", labelLimit: 600 } },
+      color: {
+        field: "set",
+        type: "nominal",
+        title: null,
+        sort: labels,
+        legend: { orient: "top", direction: "vertical", labelLimit: 600 },
+      },
       tooltip,
     },
   };
@@ -140,7 +155,9 @@ export function heatmap(matrix: MatrixInput, options: HeatmapOptions = {}): Char
   const nr = rows.length;
   const nc = rows[0].length;
   if (nr * nc > MAX_CELLS) {
-    throw new Error(`heatmap: ${nr}×${nc} = ${nr * nc} cells is more than ${MAX_CELLS}; slice the matrix (e.g. w.slice([0, 0], [64, 64])) first`);
+    throw new Error(
+      `heatmap: ${nr}×${nc} = ${nr * nc} cells is more than ${MAX_CELLS}; slice the matrix (e.g. w.slice([0, 0], [64, 64])) first`,
+    );
   }
   let m = 0;
   const values: Array<Record<string, number>> = [];
@@ -158,12 +175,27 @@ export function heatmap(matrix: MatrixInput, options: HeatmapOptions = {}): Char
     width: nc * cell,
     height: nr * cell,
     data: { values },
-    transform: [{ calculate: "datum.c + 1", as: "c2" }, { calculate: "datum.r + 1", as: "r2" }],
+    transform: [
+      { calculate: "datum.c + 1", as: "c2" },
+      { calculate: "datum.r + 1", as: "r2" },
+    ],
     mark: { type: "rect" },
     encoding: {
-      x: { field: "c", type: "quantitative", title: options.xTitle ?? "column", scale: { domain: [0, nc], nice: false, zero: false }, axis: { tickMinStep: 1, grid: false } },
+      x: {
+        field: "c",
+        type: "quantitative",
+        title: options.xTitle ?? "column",
+        scale: { domain: [0, nc], nice: false, zero: false },
+        axis: { tickMinStep: 1, grid: false },
+      },
       x2: { field: "c2" },
-      y: { field: "r", type: "quantitative", title: options.yTitle ?? "row", scale: { domain: [nr, 0], nice: false, zero: false }, axis: { tickMinStep: 1, grid: false } },
+      y: {
+        field: "r",
+        type: "quantitative",
+        title: options.yTitle ?? "row",
+        scale: { domain: [nr, 0], nice: false, zero: false },
+        axis: { tickMinStep: 1, grid: false },
+      },
       y2: { field: "r2" },
       color: {
         field: "v",

@@ -9,7 +9,8 @@ import { permutation, type XY } from "./split";
 
 export function batchIndices(n: number, batchSize: number, options: { shuffle?: boolean; seed?: number } = {}): number[][] {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`batchIndices: n must be a positive integer, got ${n}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchIndices: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchIndices: batchSize must be a positive integer, got ${batchSize}`);
   const order = options.shuffle === false ? Array.from({ length: n }, (_, i) => i) : permutation(n, rng(options.seed));
   const out: number[][] = [];
   for (let s = 0; s < n; s += batchSize) out.push(order.slice(s, s + batchSize));

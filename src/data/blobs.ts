@@ -25,7 +25,8 @@ export function blobs(options: BlobsOptions = {}): LabeledData & { centers: numb
   let centers: number[][];
   if (Array.isArray(options.centers)) {
     centers = options.centers;
-    if (!centers.length || centers.some((c) => c.length !== centers[0].length)) throw new RangeError("blobs: centers must be a non-empty list of equal-length points");
+    if (!centers.length || centers.some((c) => c.length !== centers[0].length))
+      throw new RangeError("blobs: centers must be a non-empty list of equal-length points");
   } else {
     const k = options.centers ?? 3;
     const d = options.dims ?? 2;

@@ -10,7 +10,16 @@ import * as zlib from "zlib";
 import { shippedDataFile, splitImages, type ImageSet, type ImageSetOptions, type RawImages } from "./image-sets";
 
 export const FASHION_MNIST_CLASSES = [
-  "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
 ] as const;
 
 const PIXELS = 28 * 28;

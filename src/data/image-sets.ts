@@ -130,7 +130,13 @@ export function splitImages(fn: string, raw: RawImages, options: ImageSetOptions
   }
   const r = rng(options.seed ?? 0);
   const testCounts = allocate(nTest, counts, counts, balanced, r);
-  const trainCounts = allocate(nTrain, counts, counts.map((c, i) => c - testCounts[i]), balanced, r);
+  const trainCounts = allocate(
+    nTrain,
+    counts,
+    counts.map((c, i) => c - testCounts[i]),
+    balanced,
+    r,
+  );
   const testIdx: number[] = [];
   const trainIdx: number[] = [];
   byClass.forEach((g, c) => {

@@ -33,7 +33,8 @@ export function polynomial(options: PolynomialOptions = {}): PolynomialData {
   checkCount("polynomial: n", n);
   checkCount("polynomial: maxDegree", maxDegree);
   checkNoise(noise);
-  if (coefficients.length > maxDegree) throw new RangeError(`polynomial: ${coefficients.length} coefficients need maxDegree >= ${coefficients.length}`);
+  if (coefficients.length > maxDegree)
+    throw new RangeError(`polynomial: ${coefficients.length} coefficients need maxDegree >= ${coefficients.length}`);
   const r = makeRng(options.seed);
   const feats = new Float32Array(n * maxDegree);
   const xs: number[] = [];

@@ -55,7 +55,8 @@ export function trainTestSplit(
     testIndex = p.slice(0, k);
     trainIndex = p.slice(k);
   }
-  if (!testIndex.length || !trainIndex.length) throw new RangeError(`trainTestSplit: ${n} rows with testFraction ${f} leaves an empty part`);
+  if (!testIndex.length || !trainIndex.length)
+    throw new RangeError(`trainTestSplit: ${n} rows with testFraction ${f} leaves an empty part`);
   const take = (idx: number[]): XY =>
     tf.tidy(() => {
       const i = tf.tensor1d(idx, "int32");

@@ -38,7 +38,8 @@ export function checkCount(what: string, n: number): void {
 }
 
 export function checkNoise(noise: number): void {
-  if (typeof noise !== "number" || !Number.isFinite(noise) || noise < 0) throw new RangeError(`noise must be a finite number >= 0, got ${String(noise)}`);
+  if (typeof noise !== "number" || !Number.isFinite(noise) || noise < 0)
+    throw new RangeError(`noise must be a finite number >= 0, got ${String(noise)}`);
 }
 
 /** Tensors from plain rows and labels. */

@@ -82,7 +82,10 @@ export function tensorText(t: TensorLike): string {
   const head = `Tensor ${t.dtype} [${t.shape.join(", ")}]`;
   if (t.isDisposed) return `${head} (disposed)`;
   try {
-    const body = t.toString().replace(/^Tensor\s*\n/, "").replace(/^    /gm, "");
+    const body = t
+      .toString()
+      .replace(/^Tensor\s*\n/, "")
+      .replace(/^    /gm, "");
     return `${head}\n${body}`;
   } catch (e) {
     return `${head} (values unavailable: ${e instanceof Error ? e.message : String(e)})`;
@@ -115,7 +118,9 @@ export interface LayersModelLike {
 export function isLayersModelLike(v: unknown): v is LayersModelLike {
   if (typeof v !== "object" || v === null) return false;
   const m = v as Record<string, unknown>;
-  return typeof m.countParams === "function" && typeof m.summary === "function" && Array.isArray(m.layers) && typeof m.getLayer === "function";
+  return (
+    typeof m.countParams === "function" && typeof m.summary === "function" && Array.isArray(m.layers) && typeof m.getLayer === "function"
+  );
 }
 
 function shapeText(shape: unknown): string {

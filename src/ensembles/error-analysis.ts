@@ -86,7 +86,8 @@ export function correlatedErrors(k: number, n: number, options: { variance?: num
   const v = options.variance ?? 1;
   const c = options.covariance;
   if (!(c >= 0 && c <= v)) throw new RangeError(`correlatedErrors: need 0 <= covariance <= variance, got c = ${c}, v = ${v}`);
-  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(n) || n < 1) throw new RangeError("correlatedErrors: k and n must be positive integers");
+  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(n) || n < 1)
+    throw new RangeError("correlatedErrors: k and n must be positive integers");
   const r = makeRng(options.seed);
   const out = Array.from({ length: k }, () => new Float64Array(n));
   const a = Math.sqrt(c);

@@ -59,7 +59,10 @@ export function historyBundle(h: HistoryShape): ResultBundle {
   let caption = `History: ${records.length} epoch${records.length === 1 ? "" : "s"}${names.length ? ` (${names.join(", ")})` : ""}`;
   if (typeof h.stoppedEpoch === "number") caption += `, stopped early at epoch ${h.stoppedEpoch}`;
   if (shown.length < records.length) caption += `; one epoch in ${shown[1] - shown[0]} shown, and the last`;
-  const b = frameBundle(shown.map((i) => records[i]), { caption, maxRows: shown.length });
+  const b = frameBundle(
+    shown.map((i) => records[i]),
+    { caption, maxRows: shown.length },
+  );
   return { data: { "text/html": b["text/html"], "text/plain": b["text/plain"] }, metadata: {} };
 }
 

@@ -18,7 +18,6 @@ let danfo: Danfo | null = null;
 
 /** danfojs-node, loaded once. */
 export function loadDanfo(): Danfo {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   danfo ??= require("danfojs-node") as Danfo;
   return danfo;
 }

@@ -41,7 +41,9 @@ function isArrayLike(v: unknown): v is ArrayLike<unknown> {
 /** Normalise a training history to per-epoch records (see module doc). */
 export function historyToRecords(history: HistoryLike): EpochRecord[] {
   if (history == null || typeof history !== "object") {
-    throw new Error(`history: expected {epoch: [...], loss: [...]} columns, a tfjs History, or an array of per-epoch records; got ${history === null ? "null" : typeof history}`);
+    throw new Error(
+      `history: expected {epoch: [...], loss: [...]} columns, a tfjs History, or an array of per-epoch records; got ${history === null ? "null" : typeof history}`,
+    );
   }
   if (Array.isArray(history)) {
     return history.map((row, i) => {

@@ -14,7 +14,8 @@ export interface TableView {
 }
 
 export function table(input: TableInput, options: TableOptions = {}): TableView {
-  if (!input || typeof input !== "object") throw new TypeError(`table: expected an array of records or a DataFrame, got ${input === null ? "null" : typeof input}`);
+  if (!input || typeof input !== "object")
+    throw new TypeError(`table: expected an array of records or a DataFrame, got ${input === null ? "null" : typeof input}`);
   return {
     input,
     options,

@@ -55,7 +55,7 @@ function normalise(input: TableInput, maxRows: number, showIndex?: boolean): Nor
     const seen = new Set<string>();
     for (const r of records) {
       if (r === null || typeof r !== "object") throw new Error("tableHtml: records must be objects like {epoch: 1, loss: 0.5}");
-      for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), columns.push(k));
+      for (const k of Object.keys(r)) if (!seen.has(k)) seen.add(k), columns.push(k);
     }
     const rows = records.slice(0, maxRows).map((r) => columns.map((c) => r[c]));
     const index = showIndex ? records.slice(0, maxRows).map((_, i) => i) : null;
@@ -106,7 +106,8 @@ export function tableHtml(input: TableInput, options: TableOptions = {}): string
     .join("");
   const hidden = t.total - t.rows.length;
   const span = t.columns.length + (t.index ? 1 : 0);
-  const note = hidden > 0 ? `<tr><td colspan="${span}" style="text-align:left;font-style:italic">${escapeHtml(moreNote(hidden))}</td></tr>` : "";
+  const note =
+    hidden > 0 ? `<tr><td colspan="${span}" style="text-align:left;font-style:italic">${escapeHtml(moreNote(hidden))}</td></tr>` : "";
   const caption = options.caption ? `<caption>${escapeHtml(options.caption)}</caption>` : "";
   return `<table class="reglab-table" style="font-variant-numeric:tabular-nums">${caption}<thead><tr>${head}</tr></thead><tbody>${body}${note}</tbody></table>`;
 }
@@ -118,7 +119,11 @@ export function tableText(input: TableInput, options: TableOptions = {}): string
   const header = [...(t.index ? [""] : []), ...t.columns];
   const body = t.rows.map((r, i) => [...(t.index ? [String(t.index[i])] : []), ...r.map(formatCell)]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((s, c) => s.padStart(widths[c])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((s, c) => s.padStart(widths[c]))
+      .join("  ")
+      .trimEnd();
   const lines = [line(header), ...body.map(line)];
   const hidden = t.total - t.rows.length;
   if (hidden > 0) lines.push(moreNote(hidden));

@@ -46,12 +46,18 @@ export function withMemory(
   if (backendName === "wasm") {
     const b = backend as WasmBackend;
     const outs = outShapes.map((s) => b.makeOutput(s, "float32"));
-    fill(inputs.map((t) => b.typedArrayFromHeap(t) as Float32Array), outs.map((t) => b.typedArrayFromHeap(t) as Float32Array));
+    fill(
+      inputs.map((t) => b.typedArrayFromHeap(t) as Float32Array),
+      outs.map((t) => b.typedArrayFromHeap(t) as Float32Array),
+    );
     return outs;
   }
   const b = backend as CpuBackend;
   const arrays = outShapes.map((s) => new Float32Array(tf.util.sizeFromShape(s)));
-  fill(inputs.map((t) => b.readSync(t.dataId) as Float32Array), arrays);
+  fill(
+    inputs.map((t) => b.readSync(t.dataId) as Float32Array),
+    arrays,
+  );
   return outShapes.map((s, i) => b.makeTensorInfo(s, "float32", arrays[i]));
 }
 

@@ -44,7 +44,7 @@ registerMemoryKernel("ReglabSoftmaxCrossEntropy", (backendName, { inputs, backen
       let sum = 0;
       for (let j = 0; j < k; j++) sum += Math.exp(zv[o + j] - max);
       let s = 0;
-      for (let j = 0; j < k; j++) s += (p[o + j] = Math.exp(zv[o + j] - max) / sum);
+      for (let j = 0; j < k; j++) s += p[o + j] = Math.exp(zv[o + j] - max) / sum;
       let rdq = 0;
       for (let j = 0; j < k; j++) {
         const q = p[o + j] / s;

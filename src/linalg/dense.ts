@@ -183,7 +183,8 @@ export function symmetricEigen(A: Matrix, options: { tolerance?: number; maxSwee
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
       const d = Math.abs(A[i][j] - A[j][i]);
-      if (d > 1e-10 * (Math.abs(A[i][j]) + Math.abs(A[j][i]) + 1e-300)) throw new Error(`symmetricEigen: the matrix is not symmetric (A[${i}][${j}] ≠ A[${j}][${i}])`);
+      if (d > 1e-10 * (Math.abs(A[i][j]) + Math.abs(A[j][i]) + 1e-300))
+        throw new Error(`symmetricEigen: the matrix is not symmetric (A[${i}][${j}] ≠ A[${j}][${i}])`);
     }
   }
   const a = A.map((r) => r.slice());

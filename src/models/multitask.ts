@@ -70,7 +70,8 @@ function check(options: MultitaskOptions): void {
     if (/^shared_\d+$/.test(h.name)) throw new Error(`multitaskModel: task name "${h.name}" clashes with the trunk's layer names`);
     if (seen.has(h.name)) throw new Error(`multitaskModel: duplicate task name "${h.name}"`);
     seen.add(h.name);
-    if (!Number.isInteger(h.units) || h.units < 1) throw new RangeError(`multitaskModel: head "${h.name}" needs units >= 1, got ${h.units}`);
+    if (!Number.isInteger(h.units) || h.units < 1)
+      throw new RangeError(`multitaskModel: head "${h.name}" needs units >= 1, got ${h.units}`);
     if (h.hidden && h.hidden.some((u) => !Number.isInteger(u) || u < 1)) {
       throw new RangeError(`multitaskModel: head "${h.name}" hidden must be positive integers, got ${JSON.stringify(h.hidden)}`);
     }
@@ -80,7 +81,13 @@ function check(options: MultitaskOptions): void {
 function denseFactory(seedValue: number | undefined) {
   const r = rng(seedValue);
   return (name: string, units: number, activation: ActivationId) =>
-    tf.layers.dense({ name, units, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: r.seed() }), biasInitializer: "zeros" });
+    tf.layers.dense({
+      name,
+      units,
+      activation,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: r.seed() }),
+      biasInitializer: "zeros",
+    });
 }
 
 /**
@@ -148,13 +155,17 @@ export async function trainIndependent(
       if (!vy) throw new Error(`trainIndependent: validationData.y has no targets for task "${task}"`);
       val = { x: validationData.x, y: vy };
     }
-    histories[task] = await train(model, { x: data.x, y }, {
-      ...rest,
-      loss: forTask(loss as TrainOptions["loss"], task, lossIsRecord) as TrainOptions["loss"],
-      metrics: forTask(metrics as TrainOptions["metrics"], task, metricsIsRecord) as TrainOptions["metrics"],
-      validationData: val,
-      title: `${rest.title ?? "Independent"}: ${task}`,
-    });
+    histories[task] = await train(
+      model,
+      { x: data.x, y },
+      {
+        ...rest,
+        loss: forTask(loss as TrainOptions["loss"], task, lossIsRecord) as TrainOptions["loss"],
+        metrics: forTask(metrics as TrainOptions["metrics"], task, metricsIsRecord) as TrainOptions["metrics"],
+        validationData: val,
+        title: `${rest.title ?? "Independent"}: ${task}`,
+      },
+    );
   }
   return histories;
 }

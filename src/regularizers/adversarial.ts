@@ -83,7 +83,9 @@ function checkClip(clip: [number, number] | undefined, where: string): void {
 
 function single(outs: tf.Tensor[], where: string): tf.Tensor {
   if (outs.length !== 1) {
-    throw new Error(`${where}: the model has ${outs.length} outputs; attacks take single-output models (train's adversarial option takes any).`);
+    throw new Error(
+      `${where}: the model has ${outs.length} outputs; attacks take single-output models (train's adversarial option takes any).`,
+    );
   }
   return outs[0];
 }

@@ -36,7 +36,8 @@ export interface ScopedProjection {
 export type ConstraintSpec = Projection | ScopedProjection;
 
 function checkPositive(what: string, v: number): void {
-  if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`${what} must be a finite number > 0, got ${String(v)}`);
+  if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v))
+    throw new RangeError(`${what} must be a finite number > 0, got ${String(v)}`);
 }
 
 function normAxis(w: tf.Tensor, axis: number | number[]): tf.Tensor {
@@ -93,11 +94,7 @@ interface LayerVariableLike {
  * The projections for a model: the layers' own constraints (LayersModel)
  * followed by `specs`, each bound to its variables.
  */
-export function collectConstraints(
-  model: unknown,
-  variables: tf.Variable[],
-  specs?: ConstraintSpec | ConstraintSpec[],
-): BoundProjection[] {
+export function collectConstraints(model: unknown, variables: tf.Variable[], specs?: ConstraintSpec | ConstraintSpec[]): BoundProjection[] {
   const out: BoundProjection[] = [];
   if (model instanceof tf.LayersModel) {
     for (const w of model.trainableWeights as unknown as LayerVariableLike[]) {
@@ -155,7 +152,12 @@ export function projectedGradientDescent(
 ): number[][] {
   const lr = options.lr ?? 0.1;
   const steps = options.steps ?? 100;
-  const proj = project === null ? (x: tf.Tensor1D) => x : typeof project === "function" ? project : (x: tf.Tensor1D) => project.apply(x) as tf.Tensor1D;
+  const proj =
+    project === null
+      ? (x: tf.Tensor1D) => x
+      : typeof project === "function"
+        ? project
+        : (x: tf.Tensor1D) => project.apply(x) as tf.Tensor1D;
   const g = tf.grad(f as (x: tf.Tensor) => tf.Tensor);
   const path: number[][] = [x0.slice()];
   let x = x0.slice();

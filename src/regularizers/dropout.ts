@@ -53,8 +53,7 @@ function checkRate(rate: number, where: string): void {
 }
 
 function checkNoiseShape(x: tf.Tensor, noiseShape: number[]): void {
-  const ok =
-    noiseShape.length === x.rank && noiseShape.every((s, i) => s === 1 || s === x.shape[i]);
+  const ok = noiseShape.length === x.rank && noiseShape.every((s, i) => s === 1 || s === x.shape[i]);
   if (!ok) {
     throw new Error(
       `dropout: noiseShape [${noiseShape}] does not broadcast to x's shape [${x.shape}]; ` +

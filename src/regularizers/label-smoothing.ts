@@ -86,7 +86,8 @@ export function smoothedCrossEntropy(
 ): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
   const convention = options.convention ?? "book";
   checkConvention(convention);
-  if (typeof eps !== "number" || !(eps >= 0 && eps < 1)) throw new RangeError(`smoothedCrossEntropy: eps must be in [0, 1), got ${String(eps)}`);
+  if (typeof eps !== "number" || !(eps >= 0 && eps < 1))
+    throw new RangeError(`smoothedCrossEntropy: eps must be in [0, 1), got ${String(eps)}`);
   const fromLogits = options.fromLogits ?? false;
   return (yTrue, yPred) =>
     tf.tidy(() => {

@@ -125,7 +125,7 @@ export function semiSupervisedTerm(
   unlabeled: UnlabeledData | undefined,
   options: SemiSupervisedOptions | undefined,
 ): ObjectiveTerm<Prepared> {
-  if (!options) throw new Error("train: `unlabeled` needs `semiSupervised: {method: \"pseudoLabel\" | \"piModel\" | \"entropy\", ...}`.");
+  if (!options) throw new Error('train: `unlabeled` needs `semiSupervised: {method: "pseudoLabel" | "piModel" | "entropy", ...}`.');
   if (!unlabeled || !(unlabeled.x instanceof tf.Tensor)) throw new Error("train: `semiSupervised` needs `unlabeled: {x: tf.Tensor}`.");
   if (!METHODS.includes(options.method)) {
     throw new Error(`semiSupervised: method must be one of ${METHODS.join(", ")}, got ${String(options.method)}`);

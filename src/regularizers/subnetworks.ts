@@ -85,7 +85,9 @@ function checkNet(net: SmallNet): void {
       throw new Error(`enumerateSubnetworks: layer ${i} has W rows of unequal length or not matching b (${outs} outputs)`);
     }
     if (i > 0 && l.W.length !== net.layers[i - 1].b.length) {
-      throw new Error(`enumerateSubnetworks: layer ${i} expects ${l.W.length} inputs but layer ${i - 1} has ${net.layers[i - 1].b.length} outputs`);
+      throw new Error(
+        `enumerateSubnetworks: layer ${i} expects ${l.W.length} inputs but layer ${i - 1} has ${net.layers[i - 1].b.length} outputs`,
+      );
     }
   });
 }

@@ -273,7 +273,9 @@ export class TangentDistanceClassifier {
     const n = x.shape[0];
     const d = this.options.height * this.options.width;
     if (x.size !== n * d) {
-      throw new Error(`TangentDistanceClassifier: rows must have ${d} values (${this.options.height} x ${this.options.width}), got [${x.shape}]`);
+      throw new Error(
+        `TangentDistanceClassifier: rows must have ${d} values (${this.options.height} x ${this.options.width}), got [${x.shape}]`,
+      );
     }
     const data = x.dataSync();
     const ts = tangentArrays(data, n, this.options);

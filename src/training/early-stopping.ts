@@ -76,7 +76,8 @@ export class EarlyStopping extends tf.Callback {
     const mode = options.mode ?? "auto";
     if (!["min", "max", "auto"].includes(mode)) throw new Error(`earlyStopping: mode must be "min", "max" or "auto", got "${mode}"`);
     this.mode = mode === "auto" ? (/acc/.test(this.monitor) ? "max" : "min") : mode;
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new RangeError(`earlyStopping: patience must be an integer >= 0, got ${this.patience}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0)
+      throw new RangeError(`earlyStopping: patience must be an integer >= 0, got ${this.patience}`);
     this.baseline = options.baseline;
     this.startFromEpoch = options.startFromEpoch ?? 0;
     this.restoreBestWeights = options.restoreBestWeights ?? false;
@@ -142,7 +143,8 @@ export class EarlyStopping extends tf.Callback {
       this.stoppedEpoch = epoch;
       this.target.stopTraining = true;
       if (state) state.stopTraining = true;
-      if (this.verbose) console.log(`earlyStopping: stopped at epoch ${epoch}, best ${this.monitor} ${this.best} at epoch ${this.bestEpoch}`);
+      if (this.verbose)
+        console.log(`earlyStopping: stopped at epoch ${epoch}, best ${this.monitor} ${this.best} at epoch ${this.bestEpoch}`);
     }
   }
 
@@ -199,9 +201,14 @@ export async function retrainOnAll(
 ): Promise<{ model: Trainable; bestEpochs: number; firstModel: Trainable; firstHistory: History; history: History }> {
   const { earlyStopping: esOptions, match, ...trainOptions } = options;
   const es = new EarlyStopping({ monitor: "val_loss", patience: 5, ...esOptions });
-  const userCallbacks = trainOptions.callbacks === undefined ? [] : Array.isArray(trainOptions.callbacks) ? trainOptions.callbacks : [trainOptions.callbacks];
+  const userCallbacks =
+    trainOptions.callbacks === undefined ? [] : Array.isArray(trainOptions.callbacks) ? trainOptions.callbacks : [trainOptions.callbacks];
   const firstModel = makeModel();
-  const firstHistory = await train(firstModel, data.train, { ...trainOptions, validationData: data.validation, callbacks: [...userCallbacks, es] });
+  const firstHistory = await train(firstModel, data.train, {
+    ...trainOptions,
+    validationData: data.validation,
+    callbacks: [...userCallbacks, es],
+  });
   const bestEpochs = Math.max(1, es.bestEpoch + 1);
   const names = outputNames(firstModel, data.train.y);
   const all = concatData(data.train, data.validation, names);
@@ -235,12 +242,18 @@ export async function continueOnAll(
 ): Promise<{ model: Trainable; epsilon: number; bestEpoch: number; reached: boolean; firstHistory: History; history: History }> {
   const { earlyStopping: esOptions, maxEpochs = 100, ...trainOptions } = options;
   const { optimizer, owned } = resolveOptimizer(trainOptions.optimizer ?? "sgd", trainOptions.learningRate, trainOptions.weightDecay);
-  const userCallbacks = trainOptions.callbacks === undefined ? [] : Array.isArray(trainOptions.callbacks) ? trainOptions.callbacks : [trainOptions.callbacks];
+  const userCallbacks =
+    trainOptions.callbacks === undefined ? [] : Array.isArray(trainOptions.callbacks) ? trainOptions.callbacks : [trainOptions.callbacks];
   const es = new EarlyStopping({ monitor: "val_loss", patience: 5, ...esOptions, restoreBestWeights: true });
   const names = outputNames(model, data.train.y);
   let all: Dataset | null = null;
   try {
-    const firstHistory = await train(model, data.train, { ...trainOptions, optimizer, validationData: data.validation, callbacks: [...userCallbacks, es] });
+    const firstHistory = await train(model, data.train, {
+      ...trainOptions,
+      optimizer,
+      validationData: data.validation,
+      callbacks: [...userCallbacks, es],
+    });
     const epsilon = (await evaluateModel(model, data.train, trainOptions)).loss;
     all = concatData(data.train, data.validation, names);
     let reached = false;

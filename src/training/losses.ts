@@ -23,7 +23,10 @@ export type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
 export type MetricName = "accuracy" | "acc" | "mse" | "mae" | "binaryCrossentropy" | "categoricalCrossentropy";
 export type MetricSpec = MetricName | { name: string; fn: MetricFn };
 
-const mean = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): LossFn => (a, b) => tf.mean(f(a, b)) as tf.Scalar;
+const mean =
+  (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): LossFn =>
+  (a, b) =>
+    tf.mean(f(a, b)) as tf.Scalar;
 
 function sparseCCE(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
   // Labels may come as [n] or [n, 1]; tfjs wants int indices.
@@ -47,7 +50,9 @@ export function resolveLoss(spec: LossSpec): LossFn {
   if (typeof spec === "function") return spec;
   const fn = LOSSES[spec];
   if (!fn) {
-    throw new Error(`Unknown loss "${String(spec)}". Use one of: ${Object.keys(LOSSES).join(", ")}, or a function (yTrue, yPred) => tf.Scalar.`);
+    throw new Error(
+      `Unknown loss "${String(spec)}". Use one of: ${Object.keys(LOSSES).join(", ")}, or a function (yTrue, yPred) => tf.Scalar.`,
+    );
   }
   return fn;
 }
@@ -82,6 +87,8 @@ export function resolveMetric(spec: MetricSpec, loss: LossSpec): { name: string;
     case "categoricalCrossentropy":
       return { name: spec, fn: LOSSES[spec] };
     default:
-      throw new Error(`Unknown metric "${String(spec)}". Use accuracy, mse, mae, binaryCrossentropy, categoricalCrossentropy or {name, fn}.`);
+      throw new Error(
+        `Unknown metric "${String(spec)}". Use accuracy, mse, mae, binaryCrossentropy, categoricalCrossentropy or {name, fn}.`,
+      );
   }
 }

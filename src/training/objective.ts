@@ -27,7 +27,13 @@ export interface Objective {
 }
 
 /** A per-output option given once, as an array in output order, or keyed by output name. */
-function perOutput<T>(spec: T | T[] | Record<string, T> | undefined, names: string[], fallback: T, what: string, isSingle: (v: unknown) => v is T): T[] {
+function perOutput<T>(
+  spec: T | T[] | Record<string, T> | undefined,
+  names: string[],
+  fallback: T,
+  what: string,
+  isSingle: (v: unknown) => v is T,
+): T[] {
   if (spec === undefined) return names.map(() => fallback);
   if (isSingle(spec)) return names.map(() => spec);
   if (Array.isArray(spec)) {
@@ -35,7 +41,8 @@ function perOutput<T>(spec: T | T[] | Record<string, T> | undefined, names: stri
     return spec;
   }
   const rec = spec as Record<string, T>;
-  for (const k of Object.keys(rec)) if (!names.includes(k)) throw new Error(`${what}: unknown output "${k}" (outputs: ${names.join(", ")}).`);
+  for (const k of Object.keys(rec))
+    if (!names.includes(k)) throw new Error(`${what}: unknown output "${k}" (outputs: ${names.join(", ")}).`);
   return names.map((n) => (n in rec ? rec[n] : fallback));
 }
 

@@ -120,7 +120,9 @@ function augmentBatch(augment: BatchTransform, x: tf.Tensor, ys: tf.Tensor[]): {
     throw new TypeError("train: augment must return {x: tf.Tensor, y: tf.Tensor}.");
   }
   if (out.x.shape.join() !== x.shape.join()) {
-    throw new Error(`train: augment returned x of shape [${out.x.shape}] for a batch of shape [${x.shape}]: a transform must keep the shape.`);
+    throw new Error(
+      `train: augment returned x of shape [${out.x.shape}] for a batch of shape [${x.shape}]: a transform must keep the shape.`,
+    );
   }
   if (out.y.shape.join() !== ys[0].shape.join()) {
     throw new Error(`train: augment returned y of shape [${out.y.shape}] for targets of shape [${ys[0].shape}].`);
@@ -179,7 +181,12 @@ async function trainChecked(
   const progress =
     options.progress === false
       ? null
-      : new TrainingProgress({ epochs: Math.max(1, epochs), batchesPerEpoch: batches, title: options.title ?? "Training", metrics: [...logKeys, ...valKeys] });
+      : new TrainingProgress({
+          epochs: Math.max(1, epochs),
+          batchesPerEpoch: batches,
+          title: options.title ?? "Training",
+          metrics: [...logKeys, ...valKeys],
+        });
 
   // Pure L2 penalties skip autodiff: their gradient alpha*w is added to the
   // data gradient directly (2 kernels per variable instead of ~10 taped
@@ -196,7 +203,7 @@ async function trainChecked(
   // terms, no layer losses, only pure L2 penalties, one categorical
   // cross-entropy output. `augment` only changes the batch, so it is fine.
   const fast = options.fastPath ?? true;
-  const wants = (k: "denseChain" | "fusedAdam") => (typeof fast === "boolean" ? fast : fast[k] ?? true);
+  const wants = (k: "denseChain" | "fusedAdam") => (typeof fast === "boolean" ? fast : (fast[k] ?? true));
   const oneCrossEntropy = obj.names.length === 1 && obj.lossSpecs[0] === "categoricalCrossentropy" && obj.lossWeights[0] === 1;
   const plainObjective = terms.length === 0 && fused.every(Boolean) && oneCrossEntropy;
   const chain = wants("denseChain") && plainObjective && tf.tidy(() => layerLosses().length === 0) ? denseChainOf(model, vars) : null;
@@ -266,7 +273,16 @@ async function trainChecked(
         }
       }
       // As optimizer.minimize(f, false, vars) does: gradients in the order of `vars`.
-      if (!(fusedAdam && fusedAdamUpdate(optimizer, vars, vars.map((v) => grads[v.name])))) {
+      if (
+        !(
+          fusedAdam &&
+          fusedAdamUpdate(
+            optimizer,
+            vars,
+            vars.map((v) => grads[v.name]),
+          )
+        )
+      ) {
         optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
       }
       if (projections.length) applyProjections(projections);
@@ -364,7 +380,9 @@ async function trainChecked(
     // early stopping restores its best snapshot). The first error is the one
     // reported; a second one from a callback is logged, not lost.
     await runner.trainEnd(lastLogs).catch((second: unknown) => {
-      console.error(`train: a callback's onTrainEnd also failed while stopping: ${second instanceof Error ? second.message : String(second)}`);
+      console.error(
+        `train: a callback's onTrainEnd also failed while stopping: ${second instanceof Error ? second.message : String(second)}`,
+      );
     });
     throw e;
   } finally {

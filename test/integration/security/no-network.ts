@@ -7,7 +7,6 @@
  * "NETWORK ACCESS: <what>" so a caller sees it even if the script swallows
  * the error. Local IPC (pipes, Unix sockets) is not network and is allowed.
  */
-/* eslint-disable @typescript-eslint/no-var-requires */
 import type * as netT from "net";
 
 class NetworkBlockedError extends Error {

@@ -57,7 +57,6 @@ test("exactly one copy of tfjs-core is installed, and danfo shares it", () => {
   };
   walk(path.join(root, "node_modules"), 0);
   assert.deepEqual(found.map((p) => path.relative(root, p)), [path.join("node_modules", "@tensorflow", "tfjs-core")]);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const dfd = require("danfojs-node") as { tensorflow: typeof tf };
   // danfo loads tfjs through an alias package, but it must be the same engine.
   assert.equal(dfd.tensorflow.Tensor, tf.Tensor);

@@ -25,7 +25,6 @@ import { contourSegments, sampleGrid } from "../../../src/charts/marching-square
 import { rasterDataURL } from "../../../src/charts/raster";
 import * as zlib from "node:zlib";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const vl561 = require("vega-lite-5.6.1") as { version: string; compile(spec: unknown, opt?: unknown): { spec: unknown } };
 
 const history = { loss: [1.2, 0.8, 0.55, 0.42, 0.37, 0.35], val_loss: [1.3, 0.95, 0.8, 0.76, 0.78, 0.82] };
@@ -109,7 +108,6 @@ test("decision boundary: predict sees the cell centres; the p = 0.5 line is wher
 });
 
 test("raster image: PNG rows top-down (highest y first), colours from the vega scheme", () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vega = require("vega") as { scheme(n: string): (t: number) => string };
   const url = rasterDataURL([[0, 1], [1, 1]], { scheme: "blueorange", domain: [0, 1] }); // value 0 at (x0, y0) = bottom-left
   const png = Buffer.from(url.replace(/^data:image\/png;base64,/, ""), "base64");

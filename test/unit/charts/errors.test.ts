@@ -12,7 +12,6 @@ import { validateSpec, VEGALITE_MARKS, VEGALITE_TYPES } from "../../../src/chart
 import { applyTheme } from "../../../src/charts/chart";
 import { DIST } from "../../support/paths";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const vl = require("vega-lite") as { compile(s: unknown, o?: unknown): unknown };
 const quiet = { logger: { level: () => 0, warn: () => 0, info: () => 0, debug: () => 0, error: () => 0 } };
 

@@ -36,7 +36,6 @@ test("a chart's display bundle has the spec, a 2x PNG, text and logical-pixel me
 });
 
 test("the synchronous SVG equals vega's own async view.toSVG()", async () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vega = require("vega") as { View: new (r: unknown, o: unknown) => { toSVG(): Promise<string> }; parse(s: unknown): unknown };
   const c = learningCurves({ loss: [1, 0.6, 0.4, 0.35], val_loss: [1.1, 0.8, 0.7, 0.72] }, { earlyStopping: 3 });
   const expected = await new vega.View(vega.parse(c.vegaSpec), { renderer: "none" }).toSVG();
@@ -44,7 +43,6 @@ test("the synchronous SVG equals vega's own async view.toSVG()", async () => {
 });
 
 test("an invalid spec throws with vega-lite's own message, and warnings are collected, not printed", () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vl = require("vega-lite") as { compile(s: unknown, o?: unknown): unknown };
   const bad = { data: { values: [{ x: 1 }] }, encoding: { x: { field: "x", type: "quantitative" } } }; // no mark
   let vlMessage = "";
