@@ -6,6 +6,7 @@ import { describe, install, uninstall, packageVersion, type InstallOptions } fro
 import { checkCommand } from "./runner/check";
 import { convertCommand } from "./runner/convert";
 import { runCommand } from "./runner/run";
+import { UsageError } from "./runner/args";
 
 const USAGE: Record<string, string> = {
   install: `Usage: reglab install [--user | --prefix DIR | --sys-prefix] [--name NAME] [--display-name TEXT]
@@ -53,7 +54,6 @@ Options:
   --help, -h   show this help
   --version    print the version`;
 
-class UsageError extends Error {}
 
 /**
  * Parse `--flag`, `--opt VALUE` and `--opt=VALUE` against the allowed sets.

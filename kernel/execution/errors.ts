@@ -70,7 +70,11 @@ export interface ErrorReport {
   traceback: string[];
 }
 
-const WRAPPER_TAIL = /^\}\)\(__tslab__\.exports, __tslab__\.require\)$/;
+/** How tslab wraps a compiled cell: `(async function(exports, require) { ... \n})(__tslab__.exports, __tslab__.require)`. */
+const WRAPPER_TAIL_SOURCE = String.raw`\}\)\(__tslab__\.exports, __tslab__\.require\)`;
+const WRAPPER_TAIL = new RegExp(`^${WRAPPER_TAIL_SOURCE}$`);
+/** A whole compiled cell as tslab runs it. */
+export const WRAPPED_CELL = new RegExp(String.raw`^\((async )?function\(exports, require\) \{ [\s\S]*\n` + WRAPPER_TAIL_SOURCE + "$");
 const INTERNAL_FRAME = /\((node:|.*[\\/]tslab[\\/]dist[\\/]|.*[\\/]kernel[\\/]execution[\\/])|^\s*at (node:|.*[\\/]tslab[\\/]dist[\\/])/;
 
 /**

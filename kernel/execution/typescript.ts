@@ -17,11 +17,12 @@ import type { CellExecutor, CellIO, CellOutcome, CompletionResult, InspectResult
 import { installProcessHooks, type ProcessHooks } from "./process-hooks";
 import { kernelLog } from "./streams";
 import { isCompleteTypeScript } from "./is-complete";
-import { cellScriptName, describeThrown, type CompiledCell, type ErrorReport } from "./errors";
+import { WRAPPED_CELL, cellScriptName, describeThrown, type CompiledCell, type ErrorReport } from "./errors";
 
 // Deep imports of tslab (typed by its own .d.ts files).
 import type { Converter, Diagnostic } from "tslab/dist/converter";
 import type { Executor } from "tslab/dist/executor";
+import { DISPLAY_SINK } from "../../src/display/transport";
 
 export interface TypeScriptExecutorOptions {
   /** Directory cells resolve relative imports and node_modules from (default: process.cwd()). */
@@ -35,8 +36,6 @@ export interface TypeScriptExecutorOptions {
   catchAsyncErrors?: boolean;
 }
 
-const DISPLAY_SINK = Symbol.for("reglab.displaySink");
-const WRAPPED_CELL = /^\((async )?function\(exports, require\) \{ [\s\S]*\n\}\)\(__tslab__\.exports, __tslab__\.require\)$/;
 /** How many compiled cells to keep for mapping stack frames of functions defined earlier. */
 const KEEP_CELLS = 500;
 

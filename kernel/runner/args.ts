@@ -7,7 +7,8 @@ import fs from "fs";
 import path from "path";
 import type { ExecOptions } from "./execute";
 
-export class RunUsageError extends Error {}
+/** A command line reglab cannot take: reported with the command's usage, exit status 2. */
+export class UsageError extends Error {}
 
 export type RunnerCommand = "run" | "check";
 
@@ -36,7 +37,7 @@ const ONLY: Record<string, RunnerCommand> = {
 
 function integer(v: string, flag: string): number {
   const n = Number(v);
-  if (v.trim() === "" || !Number.isInteger(n)) throw new RunUsageError(`${flag} needs an integer, got "${v}"`);
+  if (v.trim() === "" || !Number.isInteger(n)) throw new UsageError(`${flag} needs an integer, got "${v}"`);
   return n;
 }
 
@@ -54,12 +55,12 @@ export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): Ru
   };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
-    if (v === undefined) throw new RunUsageError(`${flag} needs a value`);
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
     return v;
   };
   const seconds = (v: string, flag: string): number => {
     const n = Number(v);
-    if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new RunUsageError(`${flag} needs a number of seconds >= 0, got "${v}"`);
+    if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} needs a number of seconds >= 0, got "${v}"`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -77,7 +78,7 @@ export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): Ru
       return v;
     };
     if (ONLY[a] !== undefined && ONLY[a] !== command)
-      throw new RunUsageError(`${a} is an option of reglab ${ONLY[a]}, not of reglab ${command}`);
+      throw new UsageError(`${a} is an option of reglab ${ONLY[a]}, not of reglab ${command}`);
     switch (a) {
       case "--seed":
         o.seed = integer(take(), a);
@@ -88,7 +89,7 @@ export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): Ru
       case "--seeds": {
         const v = take();
         o.seeds = v.split(",").map((x) => integer(x.trim(), a));
-        if (new Set(o.seeds).size !== o.seeds.length) throw new RunUsageError(`--seeds lists a seed twice: ${v}`);
+        if (new Set(o.seeds).size !== o.seeds.length) throw new UsageError(`--seeds lists a seed twice: ${v}`);
         break;
       }
       case "-h":
@@ -114,7 +115,7 @@ export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): Ru
         const v = take();
         const n = Number(v);
         if (v.trim() === "" || !Number.isInteger(n) || n < 0)
-          throw new RunUsageError(`--max-stream-lines needs a whole number >= 0, got "${v}"`);
+          throw new UsageError(`--max-stream-lines needs a whole number >= 0, got "${v}"`);
         o.maxStreamLines = n;
         break;
       }
@@ -128,27 +129,27 @@ export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): Ru
         try {
           parsed = JSON.parse(v);
         } catch {
-          throw new RunUsageError(`--kernel-argv needs a JSON list of strings, got ${v}`);
+          throw new UsageError(`--kernel-argv needs a JSON list of strings, got ${v}`);
         }
         if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((x) => typeof x === "string")) {
-          throw new RunUsageError(`--kernel-argv needs a non-empty JSON list of strings, got ${v}`);
+          throw new UsageError(`--kernel-argv needs a non-empty JSON list of strings, got ${v}`);
         }
         if (!parsed.some((x: string) => x.includes("{connection_file}"))) {
-          throw new RunUsageError("--kernel-argv must contain {connection_file} where the connection file's path goes");
+          throw new UsageError("--kernel-argv must contain {connection_file} where the connection file's path goes");
         }
         o.kernelArgv = parsed as string[];
         break;
       }
       default:
-        if (a.startsWith("-") && a !== "-") throw new RunUsageError(`unknown option ${a}`);
+        if (a.startsWith("-") && a !== "-") throw new UsageError(`unknown option ${a}`);
         o.inputs.push(argv[i]);
     }
   }
   if (o.help) return o;
   if (o.seed !== undefined) o.env = { REGLAB_SEED_VARIANT: String(o.seed) };
-  if (o.out !== undefined && o.inplace) throw new RunUsageError("use either --out DIR or --inplace, not both");
-  if (o.update && o.seeds) throw new RunUsageError("--update and --seeds do not go together (seeds mode compares no outputs)");
-  if (o.inputs.length === 0) throw new RunUsageError("no notebooks given");
+  if (o.out !== undefined && o.inplace) throw new UsageError("use either --out DIR or --inplace, not both");
+  if (o.update && o.seeds) throw new UsageError("--update and --seeds do not go together (seeds mode compares no outputs)");
+  if (o.inputs.length === 0) throw new UsageError("no notebooks given");
   return o;
 }
 
@@ -176,7 +177,7 @@ export function expandInputs(inputs: string[]): string[] {
         .filter((n) => n.endsWith(".ipynb") && !n.endsWith(".out.ipynb") && !n.startsWith("."))
         .filter((n) => fs.statSync(path.join(input, n)).isFile())
         .sort();
-      if (names.length === 0) throw new RunUsageError(`${input}: no notebooks (*.ipynb) in this directory`);
+      if (names.length === 0) throw new UsageError(`${input}: no notebooks (*.ipynb) in this directory`);
       for (const n of names) add(path.join(input, n));
     } else {
       add(input);

@@ -15,7 +15,7 @@
  * or failure (or a kernel that died or did not start), 2 usage error,
  * invalid notebook or invalid sanitizer, 130 interrupted.
  */
-import { RunUsageError, expandInputs, parseRunArgs, type RunOptions } from "./args";
+import { UsageError, expandInputs, parseRunArgs, type RunOptions } from "./args";
 import { compareCell } from "./compare";
 import { NotebookReport, Printer, StopState, executeNotebook, firstLine, fmtSeconds } from "./execute";
 import { Notebook, NotebookCell, NotebookError, readNotebook, writeNotebook } from "./notebook";
@@ -175,7 +175,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     }
     files = expandInputs(o.inputs);
   } catch (e) {
-    if (e instanceof RunUsageError) {
+    if (e instanceof UsageError) {
       process.stderr.write(`reglab check: ${e.message}\n\n${CHECK_USAGE}\n`);
       return 2;
     }

@@ -24,6 +24,7 @@ import { randomBytes } from "crypto";
 import fs from "fs";
 import path from "path";
 import type { NbOutput } from "./outputs";
+import { DEFAULT_NAME, DISPLAY_NAME } from "../kernelspec";
 
 export interface NotebookCell {
   cell_type: "code" | "markdown" | "raw";
@@ -310,7 +311,7 @@ export function writeNotebook(file: string, nb: Notebook): void {
 }
 
 /** The reglab kernelspec as recorded in notebook metadata. */
-export const REGLAB_KERNELSPEC = { name: "reglab", display_name: "TypeScript (reglab)", language: "typescript" } as const;
+export const REGLAB_KERNELSPEC = { name: DEFAULT_NAME, display_name: DISPLAY_NAME, language: "typescript" } as const;
 
 /** Record the kernel in the notebook metadata; `kernelspec` omitted leaves the existing one. */
 export function setKernelMetadata(nb: Notebook, languageInfo: unknown, kernelspec?: Record<string, unknown>): void {

@@ -27,7 +27,7 @@
  */
 import fs from "fs";
 import path from "path";
-import { RunUsageError, expandInputs, parseRunArgs, type RunOptions } from "./args";
+import { UsageError, expandInputs, parseRunArgs, type RunOptions } from "./args";
 import { NotebookReport, Printer, StopState, executeNotebook, fmtSeconds } from "./execute";
 import { Notebook, NotebookError, readNotebook, writeNotebook } from "./notebook";
 
@@ -90,7 +90,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     files = expandInputs(o.inputs);
   } catch (e) {
-    if (e instanceof RunUsageError) {
+    if (e instanceof UsageError) {
       process.stderr.write(`reglab run: ${e.message}\n\n${USAGE}\n`);
       return 2;
     }

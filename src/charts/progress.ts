@@ -21,6 +21,7 @@
  */
 import { publish, isHeadless, type MimeBundle } from "../display/transport";
 import { progressChart } from "./progress-chart";
+import { escapeHtml } from "../display/html";
 
 export interface ProgressOptions {
   epochs: number;
@@ -62,9 +63,6 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
 
 export class TrainingProgress {
   private readonly epochs: number;

@@ -24,6 +24,7 @@ import path from "path";
 import { resvg, vega, vegaLite, type VegaLiteModule } from "./engines";
 import { fontFiles, installTextMetrics, FONT_FAMILY } from "./font";
 import { resolveInlineImages } from "./raster";
+import { damerauDistance } from "../text/edit-distance";
 
 /** A vega-lite (v5) spec; kept loose because specs are plain JSON. */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -82,24 +83,6 @@ const TYPE_SHORTHANDS = new Set(["q", "t", "o", "n"]);
 /** Marks vega-lite 5.23 crashes on (TypeError) when the unit has no `encoding` object at all. */
 const NEEDS_ENCODING = new Set(["line", "area", "trail", "rule", ...VEGALITE_COMPOSITE_MARKS]);
 
-/**
- * Edit distance with adjacent transpositions (optimal string alignment
- * Damerau-Levenshtein): insert, delete, substitute, swap neighbours, each 1.
- */
-function osaDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-
 /** The closest allowed name (prefix, or within ~1 edit per 3 letters), or null. */
 function closest(word: string, allowed: readonly string[]): string | null {
   const w = word.toLowerCase();
@@ -110,7 +93,7 @@ function closest(word: string, allowed: readonly string[]): string | null {
   let best: string | null = null;
   let bestD = Math.max(1, Math.floor(w.length / 3)) + 1;
   for (const a of allowed) {
-    const dist = osaDistance(w, a);
+    const dist = damerauDistance(w, a);
     if (dist < bestD) {
       bestD = dist;
       best = a;

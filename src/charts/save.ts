@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { chart, Chart } from "./chart";
 import type { VegaLiteSpec } from "./render";
+import { escapeHtml } from "../display/html";
 
 let libCache: { vega: string; vegaLite: string } | null = null;
 
@@ -25,9 +26,6 @@ function scriptSafe(code: string): string {
   return code.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 /** A standalone HTML page drawing the chart (SVG renderer), with a PNG fallback if scripts are off. */
 export function chartHtml(c: Chart): string {

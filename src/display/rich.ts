@@ -20,6 +20,7 @@
 import { inspect } from "util";
 import { JUPYTER_DISPLAY, publish, type MimeBundle } from "./transport";
 import { renderRegistered, type ResultBundle } from "./renderers";
+import { escapeHtml } from "./html";
 
 export type { ResultBundle };
 
@@ -92,9 +93,6 @@ export function tensorText(t: TensorLike): string {
   }
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
 
 // ---- tfjs models ----
 

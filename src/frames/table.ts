@@ -8,6 +8,7 @@
  * shown exactly; |v| ≥ 1e6 or < 1e-4 in exponent form); DataFrames show
  * their index as the first column, records do not.
  */
+import { escapeHtml } from "../display/html";
 
 /** What the table functions accept: a danfo DataFrame or Series (duck-typed), or records. */
 export type TableInput = FrameShape | ReadonlyArray<Record<string, unknown>>;
@@ -81,9 +82,6 @@ export function formatCell(v: unknown): string {
   return String(v);
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
 
 function moreNote(hidden: number): string {
   return `… ${hidden} more row${hidden === 1 ? "" : "s"}`;

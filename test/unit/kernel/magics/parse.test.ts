@@ -3,7 +3,6 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { blankMagics, findLineMagics, mayHaveMagic, parseCell } from "../../../../kernel/magics/parse";
 import { parseOptions, splitArgs } from "../../../../kernel/magics/args";
-import { editDistance } from "../../../../kernel/magics/registry";
 import { formatG, formatTime } from "../../../../kernel/magics/format";
 
 const names = (code: string): string[] => findLineMagics(code).map((m) => m.name);
@@ -106,13 +105,6 @@ describe("magic arguments and formats", () => {
     assert.deepEqual(o.positional, ["rest", "-x"]);
     assert.throws(() => parseOptions(["-q"], { flags: ["-f"] }, "%m [-f]"), /unknown option -q[\s\S]*Usage: %m \[-f\]/);
     assert.throws(() => parseOptions(["-n"], { values: ["-n"] }, "%m"), /needs a value/);
-  });
-
-  it("edit distance is Levenshtein's", () => {
-    assert.equal(editDistance("kitten", "sitting"), 3);
-    assert.equal(editDistance("", "abc"), 3);
-    assert.equal(editDistance("time", "time"), 0);
-    assert.equal(editDistance("tiem", "time"), 2);
   });
 
   it("formats times like IPython's _format_time and %g", () => {
