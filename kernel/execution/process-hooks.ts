@@ -3,7 +3,7 @@
  * kernel start (`installProcessHooks()` is idempotent): module resolution
  * for reglab, the `vm` hook that names compiled cells, stdout/stderr
  * redirection, the exit guard, the async-error listeners, the signal
- * listeners, and the guard on tslab's file watchers (watch-guard.ts). This is the only module that adds or removes `process`
+ * listeners. This is the only module that adds or removes `process`
  * listeners; the executor and main.ts register callbacks here instead.
  *
  * Foreign error listeners. Some packages add their own
@@ -20,8 +20,6 @@ import vm from "vm";
 import { installExitGuard } from "./exit-guard";
 import { installReglabResolution } from "./resolve-reglab";
 import { installStreamRedirection, kernelLog } from "./streams";
-import { guardWatchers, type WatchingSystem } from "./watch-guard";
-import { typescriptFork } from "./typescript-fork";
 
 export type AsyncErrorKind = "Unhandled promise rejection" | "Uncaught exception";
 type ErrorEvent = "uncaughtException" | "unhandledRejection";
@@ -69,7 +67,6 @@ class ProcessHooks {
     this.installed = true;
     installReglabResolution();
     installStreamRedirection();
-    guardWatchers(typescriptFork().sys as unknown as WatchingSystem);
     installExitGuard();
     this.installVmHook();
     for (const ev of ERROR_EVENTS) emitter.on(ev, this.own[ev]);

@@ -23,6 +23,7 @@ import { WRAPPED_CELL, cellScriptName, describeThrown, type CompiledCell, type E
 import type { Converter, Diagnostic } from "tslab/dist/converter";
 import type { Executor } from "tslab/dist/executor";
 import { DISPLAY_SINK } from "../../src/display/transport";
+import { loadConverter } from "./tslab-converter";
 
 export interface TypeScriptExecutorOptions {
   /** Directory cells resolve relative imports and node_modules from (default: process.cwd()). */
@@ -103,7 +104,7 @@ export class TypeScriptExecutor implements CellExecutor {
     const rootDir = path.resolve(opts.rootDir ?? process.cwd());
     this.backendPending = opts.backend === undefined ? process.env.REGLAB_BACKEND?.trim() || "auto" : opts.backend;
 
-    const conv = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
+    const conv = loadConverter();
     const exec = require("tslab/dist/executor") as typeof import("tslab/dist/executor");
     // tslab's converter uses the TypeScript sys cwd as its root.
     const prevCwd = process.cwd();
