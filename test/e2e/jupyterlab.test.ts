@@ -113,12 +113,15 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
    */
   async function runAll(name: string, limitMs: number): Promise<{ page: Page; panel: string }> {
     const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${base}/lab/tree/${encodeURIComponent(name)}?token=${token}`, { timeout: 2 * MINUTE });
+    // `reset`: a fresh workspace, so Lab does not restore the notebooks earlier tests opened in other tabs.
+    await page.goto(`${base}/lab/tree/${encodeURIComponent(name)}?reset&token=${token}`, { timeout: 2 * MINUTE });
     const state = (): Promise<PanelState> =>
-      page.evaluate(() => {
+      page.evaluate((path) => {
         // The page's own objects (JupyterLab's application), typed loosely on purpose: this runs in the browser.
-        const app = (globalThis as unknown as { jupyterapp?: { shell: { currentWidget: unknown } } }).jupyterapp;
-        const panel = app?.shell.currentWidget as
+        // The panel is found by its file, not as the current widget (another tab may be current).
+        const app = (globalThis as unknown as { jupyterapp?: { shell: { widgets(area: string): Iterable<{ context?: { path: string } }> } } })
+          .jupyterapp;
+        const panel = (app ? [...app.shell.widgets("main")].find((w) => w.context?.path === path) : undefined) as
           | {
               sessionContext?: { session?: { kernel?: { name: string; status: string } | null } | null };
               content?: { widgets: Array<{ model: { type: string; executionCount?: number | null; sharedModel: { getSource(): string } }; promptNode?: { textContent: string | null } }> };
@@ -133,7 +136,7 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
           pending: code.filter((w) => (w.promptNode?.textContent ?? "").includes("*")).length,
           unexecuted: code.filter((w) => typeof w.model.executionCount !== "number").length,
         };
-      });
+      }, name);
     const ready = Date.now() + 2 * MINUTE;
     for (let s = await state(); !(s.kernel === "reglab" && s.status === "idle" && s.cells > 0); s = await state()) {
       if (Date.now() > ready) {
@@ -142,15 +145,20 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
       }
       await new Promise((r) => setTimeout(r, 500));
     }
-    await page.evaluate(async () => {
-      type App = { shell: { currentWidget: { id: string }; activateById(id: string): void }; commands: { execute(id: string): Promise<unknown> } };
+    await page.evaluate(async (path) => {
+      type App = {
+        shell: { widgets(area: string): Iterable<{ id: string; context?: { path: string } }>; activateById(id: string): void };
+        commands: { execute(id: string): Promise<unknown> };
+      };
       const app = (globalThis as unknown as { jupyterapp: App }).jupyterapp;
-      // Commands act on the notebook tracker's current notebook: make it this one (Lab restores earlier tabs).
-      app.shell.activateById(app.shell.currentWidget.id);
+      // Commands act on the notebook tracker's current notebook: make it the one with this file.
+      const widget = [...app.shell.widgets("main")].find((w) => w.context?.path === path);
+      if (!widget) throw new Error(`no notebook panel for ${path}`);
+      app.shell.activateById(widget.id);
       await new Promise((r) => setTimeout(r, 500));
       await app.commands.execute("notebook:clear-all-cell-outputs");
       void app.commands.execute("notebook:run-all-cells");
-    });
+    }, name);
     const deadline = Date.now() + limitMs;
     let quiet = 0;
     let last = await state();
@@ -165,7 +173,13 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
       quiet = last.status === "idle" && last.pending === 0 && last.unexecuted === 0 ? quiet + 1 : 0;
     }
     await page.screenshot({ path: path.join(shots, `${name}.png`) });
-    const id = await page.evaluate(() => (globalThis as unknown as { jupyterapp: { shell: { currentWidget: { id: string } } } }).jupyterapp.shell.currentWidget.id);
+    const id = await page.evaluate(
+      (path) =>
+        [...(globalThis as unknown as { jupyterapp: { shell: { widgets(a: string): Iterable<{ id: string; context?: { path: string } }> } } }).jupyterapp.shell.widgets("main")].find(
+          (w) => w.context?.path === path,
+        )?.id ?? "",
+      name,
+    );
     return { page, panel: `[id="${id}"]` };
   }
 
