@@ -26,6 +26,7 @@ import { useBackend, type BackendName } from "../src/backend";
 import { loadMnist } from "../src/data/mnist";
 import { train } from "../src/training/train";
 import { median } from "./stats";
+import { permutation } from "../src/data/split";
 
 const LR = 1e-3;
 const DROPOUT = 0.5;
@@ -107,16 +108,10 @@ class TorchWorker {
   }
 }
 
+/** The batch order of every epoch, the same for all contenders (one seeded Fisher–Yates shuffle each). */
 function permutations(n: number, count: number): Int32Array[] {
   const r = rng(20240607);
-  return Array.from({ length: count }, () => {
-    const p = Int32Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = r.int(i + 1);
-      [p[i], p[j]] = [p[j], p[i]];
-    }
-    return p;
-  });
+  return Array.from({ length: count }, () => Int32Array.from(permutation(n, r)));
 }
 
 type Runner = (k: number) => Promise<{ ms: number; loss: number }>;

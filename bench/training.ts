@@ -33,6 +33,7 @@ import { l2 } from "../src/regularizers/norm-penalties";
 import { median } from "./stats";
 import { TorchWorker, matmulAsConfigured, unhealthy, type BlasInfo } from "./torch-worker";
 import { matmulPeak, mlpEpochFlops, type MatmulPeak } from "./peaks";
+import { permutation } from "../src/data/split";
 
 export type Contender = "fit" | "train" | "pytorch";
 
@@ -103,16 +104,10 @@ function chapterModel(forFit: boolean): tf.Sequential {
   });
 }
 
+/** The batch order of every epoch, the same for all contenders (one seeded Fisher–Yates shuffle each). */
 function permutations(n: number, count: number): Int32Array[] {
   const r = rng(20240607);
-  return Array.from({ length: count }, () => {
-    const p = Int32Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = r.int(i + 1);
-      [p[i], p[j]] = [p[j], p[i]];
-    }
-    return p;
-  });
+  return Array.from({ length: count }, () => Int32Array.from(permutation(n, r)));
 }
 
 function torchSpec(digits: { x: tf.Tensor2D; labels: Int32Array; n: number }, perms: Int32Array[]): object {
