@@ -13,22 +13,8 @@
 
 /** adam(w, g, m, v, w2, m2, v2, bytes, b1, b2, c1, c2, omb1, omb2, eps, negLr): byte offsets, bytes a multiple of 16. */
 export type AdamSimd = (
-  w: number,
-  g: number,
-  m: number,
-  v: number,
-  w2: number,
-  m2: number,
-  v2: number,
-  bytes: number,
-  b1: number,
-  b2: number,
-  c1: number,
-  c2: number,
-  omb1: number,
-  omb2: number,
-  eps: number,
-  negLr: number,
+  w: number, g: number, m: number, v: number, w2: number, m2: number, v2: number, bytes: number,
+  b1: number, b2: number, c1: number, c2: number, omb1: number, omb2: number, eps: number, negLr: number,
 ) => void;
 
 /** reluGrad(g, a, m, out, bytes, scale): out = a > 0 ? g * m * scale : 0 (m: the dropout mask). */
@@ -88,25 +74,11 @@ const [gt, and] = [simd(0x44), simd(0x4e)];
 function loopBody(locals: number[][], setup: number[], bytesParam: number, off: number, step: number[]): number[] {
   const code = [
     ...setup,
-    0x02,
-    0x40,
-    0x03,
-    0x40,
-    ...get(off),
-    ...get(bytesParam),
-    0x4f,
-    0x0d,
-    0x01, // break when off >= bytes
+    0x02, 0x40, 0x03, 0x40,
+    ...get(off), ...get(bytesParam), 0x4f, 0x0d, 0x01, // break when off >= bytes
     ...step,
-    ...get(off),
-    0x41,
-    0x10,
-    0x6a,
-    ...set(off),
-    0x0c,
-    0x00,
-    0x0b,
-    0x0b,
+    ...get(off), 0x41, 0x10, 0x6a, ...set(off),
+    0x0c, 0x00, 0x0b, 0x0b,
     0x0b,
   ];
   const body = [...vec(locals), ...code];
@@ -122,16 +94,7 @@ function reluGradBody(withMask: boolean): number[] {
   const setup = [...get(SCALE), ...splat, ...set(S), 0x43, 0x00, 0x00, 0x00, 0x00, ...splat, ...set(Z)];
   const product = withMask ? [...at(G), ...load, ...at(M), ...load, ...mul, ...get(S), ...mul] : [...at(G), ...load, ...get(S), ...mul];
   const step = [...at(OUT), ...product, ...at(A), ...load, ...get(Z), ...gt, ...and, ...store];
-  return loopBody(
-    [
-      [...leb(1), I32],
-      [...leb(2), V128],
-    ],
-    setup,
-    BYTES,
-    off,
-    step,
-  );
+  return loopBody([[...leb(1), I32], [...leb(2), V128]], setup, BYTES, off, step);
 }
 
 /** The adam body: params 0-6 pointers, 7 bytes, 8-15 f32 scalars; local 16 the offset, 17-24 splats, 25-27 g, m, v. */
@@ -142,76 +105,21 @@ function adamBody(): number[] {
   const at = (ptr: number) => [...get(ptr), ...get(off), 0x6a];
   const code = [
     ...Array.from({ length: 8 }, (_, k) => [...get(8 + k), ...splat, ...set(S(k))]).flat(),
-    0x02,
-    0x40,
-    0x03,
-    0x40,
-    ...get(off),
-    ...get(7),
-    0x4f,
-    0x0d,
-    0x01, // break when off >= bytes
-    ...at(1),
-    ...load,
-    ...set(G),
-    ...at(2),
-    ...load,
-    ...get(S(0)),
-    ...mul,
-    ...get(G),
-    ...get(S(2)),
-    ...mul,
-    ...add,
-    ...set(M),
-    ...at(3),
-    ...load,
-    ...get(S(1)),
-    ...mul,
-    ...get(G),
-    ...get(G),
-    ...mul,
-    ...get(S(3)),
-    ...mul,
-    ...add,
-    ...set(V),
-    ...at(5),
-    ...get(M),
-    ...store,
-    ...at(6),
-    ...get(V),
-    ...store,
+    0x02, 0x40, 0x03, 0x40,
+    ...get(off), ...get(7), 0x4f, 0x0d, 0x01, // break when off >= bytes
+    ...at(1), ...load, ...set(G),
+    ...at(2), ...load, ...get(S(0)), ...mul, ...get(G), ...get(S(2)), ...mul, ...add, ...set(M),
+    ...at(3), ...load, ...get(S(1)), ...mul, ...get(G), ...get(G), ...mul, ...get(S(3)), ...mul, ...add, ...set(V),
+    ...at(5), ...get(M), ...store,
+    ...at(6), ...get(V), ...store,
     ...at(4),
-    ...get(M),
-    ...get(S(4)),
-    ...div,
-    ...get(V),
-    ...get(S(5)),
-    ...div,
-    ...sqrt,
-    ...get(S(6)),
-    ...add,
-    ...div,
-    ...get(S(7)),
-    ...mul,
-    ...at(0),
-    ...load,
-    ...add,
-    ...store,
-    ...get(off),
-    0x41,
-    0x10,
-    0x6a,
-    ...set(off),
-    0x0c,
-    0x00,
-    0x0b,
-    0x0b,
+    ...get(M), ...get(S(4)), ...div, ...get(V), ...get(S(5)), ...div, ...sqrt, ...get(S(6)), ...add, ...div, ...get(S(7)), ...mul,
+    ...at(0), ...load, ...add, ...store,
+    ...get(off), 0x41, 0x10, 0x6a, ...set(off),
+    0x0c, 0x00, 0x0b, 0x0b,
     0x0b,
   ];
-  const locals = vec([
-    [...leb(1), I32],
-    [...leb(11), V128],
-  ]);
+  const locals = vec([[...leb(1), I32], [...leb(11), V128]]);
   const body = [...locals, ...code];
   return [...leb(body.length), ...body];
 }
@@ -219,25 +127,11 @@ function adamBody(): number[] {
 function moduleBytes(): Uint8Array {
   const fnType = (i32s: number, f32s: number) => [0x60, ...vec([...Array(i32s).fill([I32]), ...Array(f32s).fill([F32])]), ...vec([])];
   return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([fnType(8, 8), fnType(5, 1), fnType(4, 1)])),
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
     ...section(3, vec([[0x00], [0x01], [0x02]])),
-    ...section(
-      7,
-      vec([
-        [...name("adam"), 0x00, 0x00],
-        [...name("reluGrad"), 0x00, 0x01],
-        [...name("reluGradNoMask"), 0x00, 0x02],
-      ]),
-    ),
+    ...section(7, vec([[...name("adam"), 0x00, 0x00], [...name("reluGrad"), 0x00, 0x01], [...name("reluGradNoMask"), 0x00, 0x02]])),
     ...section(10, vec([adamBody(), reluGradBody(true), reluGradBody(false)])),
   ]);
 }

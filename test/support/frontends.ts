@@ -22,7 +22,6 @@
  * finds nothing to run.
  */
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -205,18 +204,7 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
   return start(cmd, args, opts).done;
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "./ports";
 
 // ---------------------------------------------------------------------------
 // Notebook outputs and their comparison

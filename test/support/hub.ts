@@ -17,11 +17,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import fs from "fs";
-import net from "net";
 import os from "os";
 import path from "path";
 import { randomBytes } from "crypto";
 import { authHeader } from "./jupyter-ws";
+import { freePort } from "./ports";
 
 const root = path.resolve(__dirname, "..", "..", "..");
 export const JUPYTERHUB = "/usr/bin/jupyterhub";
@@ -39,17 +39,6 @@ export function hubUnavailable(): string | null {
 
 function chpScript(): string {
   return path.join(root, "node_modules", "configurable-http-proxy", "bin", "configurable-http-proxy");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,23 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "fs";
-import net from "net";
 import os from "os";
 import path from "path";
 import { execFileSync } from "child_process";
 import { randomBytes } from "crypto";
 import { kernelArgv } from "../../../kernel/kernelspec";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../../support/ports";
 
 const alive = (pid: number): boolean => {
   try {
