@@ -1,10 +1,12 @@
 /**
  * A Jupyter client for one kernel process (messaging spec 5.3 over ZeroMQ):
- * it picks ports, writes a connection file, spawns the kernel, and talks to
- * it — DEALER sockets for shell/control/stdin, SUB (everything) for iopub,
- * REQ for the heartbeat. Framing and HMAC come from wire.ts.
+ * DEALER sockets for shell/control/stdin, SUB (everything) for iopub, REQ for
+ * the heartbeat. Framing and HMAC come from wire.ts, launching from
+ * kernel-process.ts. It speaks the protocol only: a request's iopub messages
+ * are handed to the caller as they are; turning them into notebook outputs is
+ * the runner's job (kernel/runner/execute-cell.ts).
  *
- * Used by the headless runner (`reglab run`) and by kernel tests.
+ * Used by the headless runner (`reglab run`), the bench and kernel tests.
  *
  * Conventions:
  * - A request's iopub messages are the ones whose `parent_header.msg_id` is
@@ -17,28 +19,19 @@
  * - All pending requests reject with {@link KernelDiedError} (carrying the
  *   tail of the kernel's stderr) when the process exits.
  */
-import { executeRequestContent } from "./messages";
-import { ChildProcess, spawn } from "child_process";
-import { randomBytes, randomUUID } from "crypto";
+import { randomUUID } from "crypto";
 import fs from "fs";
-import net from "net";
-import os from "os";
-import path from "path";
 import * as zmq from "zeromq";
-import { DisplayRegistry, NbOutput, OutputCollector, finalizeOutputs } from "../runner/outputs";
-import { ConnectionInfo, Message, Signer, WireError, decode, encode, newHeader } from "./wire";
+import { type ExitInfo, type KernelLaunch, ProcessOutput, type LaunchedKernel, describeExit, launchKernel } from "./kernel-process";
+import { ExecuteAbortedError, KernelDiedError, type SettledExecution, TimeoutError } from "./client-errors";
+import { executeRequestContent } from "./messages";
+import { ConnectionInfo, Message, Signer, encode, newHeader, receiveMessages } from "./wire";
 import { withTimeout } from "./with-timeout";
 
-export type ClientChannel = "shell" | "control" | "stdin";
+export type { ExitInfo, KernelLaunch } from "./kernel-process";
+export { ExecuteAbortedError, KernelDiedError, TimeoutError } from "./client-errors";
 
-export interface KernelLaunch {
-  /** `{connection_file}` is replaced by the connection file's path. */
-  argv: string[];
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  /** "signal" (default): SIGINT to the process; "message": interrupt_request on control. */
-  interruptMode?: "signal" | "message";
-}
+export type ClientChannel = "shell" | "control" | "stdin";
 
 export interface StartOptions {
   /** Default 30 s. */
@@ -53,94 +46,14 @@ export interface ExecuteOptions {
   silent?: boolean;
   storeHistory?: boolean;
   allowStdin?: boolean;
-  onOutput?: (o: NbOutput) => void;
-  /** Where display_ids live; default: the client's registry shared by all its executions. */
-  displays?: DisplayRegistry;
+  /** Each iopub message of this request, as it arrives. */
+  onIopub?: (msg: Message) => void;
   /** Stop waiting (reject with ExecuteAbortedError); the execution itself goes on until interrupted. */
   signal?: AbortSignal;
 }
 
-export interface ExecuteResult {
-  status: "ok" | "error" | "abort";
-  executionCount: number | null;
-  reply: Message;
-  outputs: NbOutput[];
-  iopub: Message[];
-}
-
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-export class TimeoutError extends Error {
-  /**
-   * For `execute`: the execution keeps being collected after the timeout;
-   * `settled` resolves when it finishes (e.g. after an interrupt) or rejects
-   * if the kernel dies. `outputs` are the outputs so far (live array).
-   */
-  constructor(
-    message: string,
-    readonly outputs: NbOutput[] = [],
-    readonly settled?: Promise<ExecuteResult>,
-  ) {
-    super(message);
-    this.name = "TimeoutError";
-  }
-}
-
-/** `execute` stopped waiting because its AbortSignal fired; same fields as TimeoutError. */
-export class ExecuteAbortedError extends Error {
-  constructor(
-    message: string,
-    readonly outputs: NbOutput[],
-    readonly settled: Promise<ExecuteResult>,
-  ) {
-    super(message);
-    this.name = "ExecuteAbortedError";
-  }
-}
-
-export class KernelDiedError extends Error {
-  constructor(
-    message: string,
-    readonly exit: ExitInfo,
-    readonly stderrTail: string,
-  ) {
-    super(message);
-    this.name = "KernelDiedError";
-  }
-}
-
-/** Free TCP ports on `host` (bound to port 0 then released). */
-async function freePorts(n: number, host: string): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const s = net.createServer();
-      servers.push(s);
-      await new Promise<void>((resolve, reject) => {
-        s.once("error", reject);
-        s.listen(0, host, () => resolve());
-      });
-      ports.push((s.address() as net.AddressInfo).port);
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  }
-}
-
-const LOG_CAP = 256 * 1024;
-
-function tail(text: string, lines = 30): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
-}
-
-function describeExit(e: ExitInfo): string {
-  return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
-}
+/** How an execution ended: its reply and its iopub messages, in arrival order. */
+export type ExecuteReply = SettledExecution;
 
 /** Serialises sends: a zeromq v6 socket allows one send in flight. */
 class Sender {
@@ -153,18 +66,6 @@ class Sender {
   }
 }
 
-/** Kernels still running when this process exits are killed (they are in their own process group). */
-const live = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const p of live) {
-    try {
-      p.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-});
-
 type Pending = { resolve: (m: Message) => void; reject: (e: Error) => void };
 type IopubListener = (msg: Message) => void;
 
@@ -172,18 +73,12 @@ export class KernelClient {
   readonly session = randomUUID();
   readonly connectionFile: string;
   readonly connection: ConnectionInfo;
-  /** The kernel's stdout and stderr, interleaved (last 256 KiB). */
-  kernelLog = "";
-  /** The kernel's stderr alone (last 256 KiB). */
-  kernelStderr = "";
-  /** Every iopub message received (last `iopubKeep`), for tests. */
-  readonly iopubMessages: Message[] = [];
-  iopubKeep = 10000;
   /** Resolves once when the kernel process exits. */
   readonly exited: Promise<ExitInfo>;
-  /** display_id registry shared by this client's executions (one notebook run). */
-  readonly displays = new DisplayRegistry();
 
+  private readonly proc: LaunchedKernel["proc"];
+  private readonly dir: string;
+  private readonly output: ProcessOutput;
   private readonly signer: Signer;
   private readonly sockets: { shell: zmq.Dealer; control: zmq.Dealer; stdin: zmq.Dealer; iopub: zmq.Subscriber; hb: zmq.Request };
   private readonly senders: Record<ClientChannel, Sender>;
@@ -195,22 +90,16 @@ export class KernelClient {
   private hbBusy = false;
 
   private constructor(
-    private readonly proc: ChildProcess,
-    private readonly dir: string,
-    conn: ConnectionInfo,
-    connectionFile: string,
+    launched: LaunchedKernel,
     private readonly interruptMode: "signal" | "message",
   ) {
+    const { proc, conn } = launched;
+    this.proc = proc;
+    this.dir = launched.dir;
     this.connection = conn;
-    this.connectionFile = connectionFile;
+    this.connectionFile = launched.connectionFile;
     this.signer = new Signer(conn.key, conn.signature_scheme);
-    const append = (chunk: Buffer, err: boolean) => {
-      const s = chunk.toString("utf8");
-      this.kernelLog = (this.kernelLog + s).slice(-LOG_CAP);
-      if (err) this.kernelStderr = (this.kernelStderr + s).slice(-LOG_CAP);
-    };
-    proc.stdout?.on("data", (c: Buffer) => append(c, false));
-    proc.stderr?.on("data", (c: Buffer) => append(c, true));
+    this.output = new ProcessOutput(proc);
     this.exited = new Promise<ExitInfo>((resolve) => {
       proc.once("exit", (code, signal) => {
         this.exitInfo = { code, signal };
@@ -231,10 +120,7 @@ export class KernelClient {
       });
     });
     // The exit is reported through `exited` and rejected requests; a spawn error ends up there too.
-    proc.once("error", (e) => {
-      this.kernelStderr += `\n[spawn error] ${e.message}\n`;
-      this.kernelLog += `\n[spawn error] ${e.message}\n`;
-    });
+    proc.once("error", (e) => this.output.append(`\n[spawn error] ${e.message}\n`, true));
 
     const url = (port: number) => `tcp://${conn.ip}:${port}`;
     const mk = <T extends zmq.Socket>(s: T): T => {
@@ -259,46 +145,18 @@ export class KernelClient {
       control: new Sender(this.sockets.control),
       stdin: new Sender(this.sockets.stdin),
     };
-    void this.receiveReplies(this.sockets.shell);
-    void this.receiveReplies(this.sockets.control);
-    void this.receiveReplies(this.sockets.stdin);
-    void this.receiveIopub();
+    void this.receive(this.sockets.shell, (m) => this.onReply(m));
+    void this.receive(this.sockets.control, (m) => this.onReply(m));
+    void this.receive(this.sockets.stdin, (m) => this.onReply(m));
+    void this.receive(this.sockets.iopub, (m) => this.onIopubMessage(m));
   }
 
   /** Spawn a kernel and wait until it answers kernel_info and publishes on iopub. */
   static async start(launch: KernelLaunch, opts: StartOptions = {}): Promise<KernelClient> {
-    const ip = "127.0.0.1";
-    const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5, ip);
-    const conn: ConnectionInfo = {
-      transport: "tcp",
-      ip,
-      shell_port,
-      iopub_port,
-      stdin_port,
-      control_port,
-      hb_port,
-      key: randomBytes(32).toString("hex"),
-      signature_scheme: "hmac-sha256",
-      kernel_name: "",
-    };
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-kernel-"));
-    const file = path.join(dir, "kernel.json");
-    fs.writeFileSync(file, JSON.stringify(conn, null, 1), { mode: 0o600 });
-    const argv = launch.argv.map((a) => a.split("{connection_file}").join(file));
-    if (argv.length === 0) throw new Error("kernel argv is empty");
-    const proc = spawn(argv[0], argv.slice(1), {
-      cwd: launch.cwd,
-      env: { ...(launch.env ?? process.env), JPY_PARENT_PID: String(process.pid) },
-      stdio: ["ignore", "pipe", "pipe"],
-      // Its own process group: a Ctrl-C in the terminal reaches only the client, which decides
-      // whether to interrupt (otherwise the kernel would get the terminal's SIGINT and ours).
-      detached: true,
-    });
-    live.add(proc);
-    proc.once("exit", () => live.delete(proc));
-    const client = new KernelClient(proc, dir, conn, file, launch.interruptMode ?? "signal");
+    const launched = await launchKernel(launch);
+    const client = new KernelClient(launched, launch.interruptMode ?? "signal");
     try {
-      await client.waitForReady(opts.startupTimeoutMs ?? 30_000, argv);
+      await client.waitForReady(opts.startupTimeoutMs ?? 30_000, launched.argv);
     } catch (e) {
       client.kill();
       await client.exited;
@@ -307,9 +165,14 @@ export class KernelClient {
     return client;
   }
 
+  /** The kernel's stderr (its last 256 KiB). */
+  get kernelStderr(): string {
+    return this.output.stderr;
+  }
+
   private diedError(what: string): KernelDiedError {
     const exit = this.exitInfo ?? { code: null, signal: null };
-    const t = tail(this.kernelStderr);
+    const t = this.output.stderrTail();
     return new KernelDiedError(
       `${what} died (${describeExit(exit)})${t ? `; its stderr ends with:\n${t}` : " with no stderr output"}`,
       exit,
@@ -332,7 +195,7 @@ export class KernelClient {
         if (this.exitInfo) throw this.diedError(`the kernel (${argv.join(" ")})`);
         const left = deadline - Date.now();
         if (left <= 0) {
-          const t = tail(this.kernelStderr);
+          const t = this.output.stderrTail();
           throw new TimeoutError(
             `the kernel (${argv.join(" ")}) did not become ready within ${timeoutMs / 1000} s` +
               ` (${replied ? "it answered kernel_info but nothing arrived on iopub" : "no kernel_info_reply"})` +
@@ -361,47 +224,31 @@ export class KernelClient {
     }
   }
 
-  private async receiveReplies(sock: zmq.Dealer): Promise<void> {
+  /** Deliver every message arriving on `sock` until it closes; foreign or badly signed ones are dropped. */
+  private async receive(sock: zmq.Dealer | zmq.Subscriber, deliver: (msg: Message) => void): Promise<void> {
+    // Not ours to report: a test may look at what the kernel's side made of it.
+    const ignore = () => undefined;
     try {
-      for await (const frames of sock) {
-        let msg: Message;
-        try {
-          msg = decode(this.signer, frames);
-        } catch (e) {
-          if (e instanceof WireError) continue; // not ours to handle; a test may look at the kernel's side
-          throw e;
-        }
-        const pid = (msg.parent_header as { msg_id?: string }).msg_id;
-        const p = pid ? this.pending.get(pid) : undefined;
-        if (p) {
-          this.pending.delete(pid!);
-          p.resolve(msg);
-        }
-      }
-    } catch {
-      // socket closed
+      await receiveMessages(sock, this.signer, deliver, ignore);
+    } catch (e) {
+      // Closing a socket ends its iterator with an error; anything else while open is a bug worth seeing.
+      if (!this.closed) process.emitWarning(`kernel client: receiving failed: ${String(e)}`);
     }
   }
 
-  private async receiveIopub(): Promise<void> {
-    try {
-      for await (const frames of this.sockets.iopub) {
-        let msg: Message;
-        try {
-          msg = decode(this.signer, frames);
-        } catch (e) {
-          if (e instanceof WireError) continue;
-          throw e;
-        }
-        this.iopubMessages.push(msg);
-        if (this.iopubMessages.length > this.iopubKeep) this.iopubMessages.splice(0, this.iopubMessages.length - this.iopubKeep);
-        const pid = (msg.parent_header as { msg_id?: string }).msg_id;
-        if (pid) this.iopubByParent.get(pid)?.(msg);
-        for (const l of this.iopubListeners) l(msg);
-      }
-    } catch {
-      // socket closed
+  private onReply(msg: Message): void {
+    const pid = (msg.parent_header as { msg_id?: string }).msg_id;
+    const p = pid ? this.pending.get(pid) : undefined;
+    if (p) {
+      this.pending.delete(pid!);
+      p.resolve(msg);
     }
+  }
+
+  private onIopubMessage(msg: Message): void {
+    const pid = (msg.parent_header as { msg_id?: string }).msg_id;
+    if (pid) this.iopubByParent.get(pid)?.(msg);
+    for (const l of this.iopubListeners) l(msg);
   }
 
   /** Listen to every iopub message; returns an unsubscribe function. */
@@ -418,13 +265,12 @@ export class KernelClient {
     return this.proc.pid;
   }
 
-  /** Send already-framed frames (e.g. a badly signed message) on a channel. */
+  /** Send frames framed elsewhere (a test's badly signed message, a proxy's) on a channel, in order with this client's own. */
   sendRaw(channel: ClientChannel, frames: Buffer[]): Promise<void> {
     return this.senders[channel].send(frames);
   }
 
-  /** Build and sign a message as this client would (for tests that tamper with it). */
-  frame(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): { msgId: string; frames: Buffer[] } {
+  private frame(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): { msgId: string; frames: Buffer[] } {
     const header = newHeader(msgType, this.session);
     return { msgId: header.msg_id, frames: encode(this.signer, { header, parent_header: {}, metadata, content }) };
   }
@@ -466,48 +312,37 @@ export class KernelClient {
   }
 
   /** Run code; resolves when both the execute_reply and the iopub idle status have arrived. */
-  execute(code: string, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
+  execute(code: string, opts: ExecuteOptions = {}): Promise<ExecuteReply> {
     const iopub: Message[] = [];
-    const collector = new OutputCollector(opts.displays ?? this.displays, opts.onOutput);
     let idle!: () => void;
     const idleSeen = new Promise<void>((r) => (idle = r));
-    const { id, reply } = this.requestWithId(
-      "execute_request",
-      {
-        ...executeRequestContent({
-          code,
-          silent: opts.silent,
-          store_history: opts.storeHistory,
-          allow_stdin: opts.allowStdin,
-          stop_on_error: opts.stopOnError,
-        }),
-      },
-      "shell",
-      (m) => {
-        iopub.push(m);
-        collector.handle(m);
-        if (m.header.msg_type === "status" && m.content.execution_state === "idle") idle();
-      },
-    );
+    const content = executeRequestContent({
+      code,
+      silent: opts.silent,
+      store_history: opts.storeHistory,
+      allow_stdin: opts.allowStdin,
+      stop_on_error: opts.stopOnError,
+    });
+    const { id, reply } = this.requestWithId("execute_request", { ...content }, "shell", (m) => {
+      iopub.push(m);
+      opts.onIopub?.(m);
+      if (m.header.msg_type === "status" && m.content.execution_state === "idle") idle();
+    });
     const died = this.exited.then(() => {
       throw this.diedError("the kernel");
     });
-    const done: Promise<ExecuteResult> = Promise.race([Promise.all([reply, idleSeen]), died]).then(([r]) => {
+    const done: Promise<ExecuteReply> = Promise.race([Promise.all([reply, idleSeen]), died]).then(([r]) => {
       const st = r.content.status;
-      const status = st === "ok" || st === "error" ? st : "abort";
       const count = r.content.execution_count;
       return {
-        status,
+        status: st === "ok" || st === "error" ? st : "abort",
         executionCount: typeof count === "number" ? count : null,
         reply: r,
-        outputs: finalizeOutputs(collector.outputs),
         iopub,
-      } as ExecuteResult;
+      };
     });
-    const cleanup = () => {
-      // Keep listening briefly: stray iopub after idle is impossible per spec, so drop at once.
-      this.iopubByParent.delete(id);
-    };
+    // Stray iopub after idle is impossible per spec, so stop routing at once.
+    const cleanup = () => this.iopubByParent.delete(id);
     done.then(cleanup, cleanup);
     const timeoutMs = opts.timeoutMs ?? 0;
     const signal = opts.signal;
@@ -515,13 +350,13 @@ export class KernelClient {
     // Stopping to wait (timeout, abort) leaves the execution running; the caller gets it as `settled`.
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(new ExecuteAbortedError("stopped waiting for the cell", collector.outputs, done));
+      onAbort = () => reject(new ExecuteAbortedError("stopped waiting for the cell", iopub, done));
       if (signal?.aborted) onAbort();
       else signal?.addEventListener("abort", onAbort);
     });
     const waited = signal ? Promise.race([done, aborted]) : done;
     return withTimeout(waited, timeoutMs, (): never => {
-      throw new TimeoutError(`the cell did not finish within ${timeoutMs / 1000} s`, collector.outputs, done);
+      throw new TimeoutError(`the cell did not finish within ${timeoutMs / 1000} s`, iopub, done);
     }).finally(() => {
       if (onAbort) signal?.removeEventListener("abort", onAbort);
     });

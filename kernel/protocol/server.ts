@@ -8,7 +8,7 @@
  * 65,536 signatures are remembered.
  */
 import * as zmq from "zeromq";
-import { ConnectionInfo, Message, MessageHeader, Signer, WireError, decode, encode, newHeader } from "./wire";
+import { ConnectionInfo, Message, MessageHeader, Signer, encode, newHeader, receiveMessages } from "./wire";
 
 export type Channel = "shell" | "control" | "stdin";
 
@@ -91,28 +91,17 @@ export class KernelServer {
   }
 
   private async receive(channel: Channel, sock: zmq.Router): Promise<void> {
-    try {
-      for await (const frames of sock) {
-        let msg: Message;
-        try {
-          msg = decode(this.signer, frames);
-        } catch (e) {
-          if (e instanceof WireError) {
-            this.opts.log(`rejected a message on ${channel}: ${e.message}`);
-            continue;
-          }
-          throw e;
-        }
-        if (!this.fresh(frames)) {
-          this.opts.log(`rejected a message on ${channel}: duplicate signature (a replayed message)`);
-          continue;
-        }
-        try {
-          this.onMessage(channel, msg);
-        } catch (e) {
-          this.opts.log(`handler failed on ${msg.header.msg_type}: ${e instanceof Error ? e.stack : String(e)}`);
-        }
+    const reject = (why: string) => this.opts.log(`rejected a message on ${channel}: ${why}`);
+    const deliver = (msg: Message, frames: Buffer[]) => {
+      if (!this.fresh(frames)) return reject("duplicate signature (a replayed message)");
+      try {
+        this.onMessage(channel, msg);
+      } catch (e) {
+        this.opts.log(`handler failed on ${msg.header.msg_type}: ${e instanceof Error ? e.stack : String(e)}`);
       }
+    };
+    try {
+      await receiveMessages(sock, this.signer, deliver, (e) => reject(e.message));
     } catch (e) {
       if (!this.closed) this.opts.log(`${channel} socket stopped: ${String(e)}`);
     }

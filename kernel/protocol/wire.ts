@@ -126,6 +126,31 @@ export function decode(signer: Signer, frames: Buffer[]): Message {
   };
 }
 
+/**
+ * Decode each message that arrives on `sock` until it closes. Frames that do
+ * not decode (bad signature, missing frames, bad JSON) go to `rejected` and
+ * are skipped: one bad sender must not stop the channel. Any other error (the
+ * socket closing under the loop among them) is the caller's to judge.
+ */
+export async function receiveMessages(
+  sock: AsyncIterable<Buffer[]>,
+  signer: Signer,
+  deliver: (msg: Message, frames: Buffer[]) => void,
+  rejected: (e: WireError) => void,
+): Promise<void> {
+  for await (const frames of sock) {
+    let msg: Message;
+    try {
+      msg = decode(signer, frames);
+    } catch (e) {
+      if (!(e instanceof WireError)) throw e;
+      rejected(e);
+      continue;
+    }
+    deliver(msg, frames);
+  }
+}
+
 /** The connection file Jupyter writes for a kernel. */
 export interface ConnectionInfo {
   transport: "tcp" | "ipc";

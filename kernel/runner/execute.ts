@@ -5,7 +5,8 @@
  * check.ts). The policy is stated in run.ts's header.
  */
 import path from "path";
-import { ExecuteAbortedError, ExecuteResult, KernelClient, KernelDiedError, KernelLaunch, TimeoutError } from "../protocol/client";
+import { KernelClient, KernelDiedError, KernelLaunch } from "../protocol/client";
+import { CellResult, CellWaitError, executeCell } from "./execute-cell";
 import { kernelArgv } from "../kernelspec";
 import { type NbOutput, truncateStreams } from "./outputs";
 import { Notebook, REGLAB_KERNELSPEC, setKernelMetadata } from "./notebook";
@@ -114,7 +115,7 @@ interface CellRun {
 
 /** Run one cell with timeout and signal handling; never throws for kernel trouble. */
 async function runCell(client: KernelClient, code: string, o: ExecOptions, stop: StopState): Promise<CellRun> {
-  const fromResult = (r: ExecuteResult): CellRun => ({
+  const fromResult = (r: CellResult): CellRun => ({
     status: r.status === "ok" ? "ok" : "error",
     outputs: r.outputs,
     executionCount: r.executionCount,
@@ -130,19 +131,20 @@ async function runCell(client: KernelClient, code: string, o: ExecOptions, stop:
   });
   try {
     return fromResult(
-      await client.execute(code, { timeoutMs: o.timeoutS * 1000, stopOnError: !o.allowErrors, signal: stop.controller.signal }),
+      await executeCell(client, code, { timeoutMs: o.timeoutS * 1000, stopOnError: !o.allowErrors, signal: stop.controller.signal }),
     );
   } catch (e) {
     if (e instanceof KernelDiedError) return died(e, []);
-    if (!(e instanceof TimeoutError || e instanceof ExecuteAbortedError) || !e.settled) throw e;
-    const status: CellStatus = e instanceof TimeoutError ? "timeout" : "interrupted";
+    if (!(e instanceof CellWaitError)) throw e;
+    const status: CellStatus = e.reason === "timeout" ? "timeout" : "interrupted";
     const partial = e.outputs;
+    // An interrupt that fails (kernel already gone) changes nothing: the grace timer below kills it.
     await client.interrupt().catch(() => undefined);
     let killNow!: () => void;
     const killed = new Promise<"kill">((r) => (killNow = () => r("kill")));
     stop.onKill = killNow;
     const timer = setTimeout(killNow, GRACE_MS);
-    let settled: ExecuteResult | "kill";
+    let settled: CellResult | "kill";
     try {
       settled = await Promise.race([e.settled, killed]);
     } catch (e2) {

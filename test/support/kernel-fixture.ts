@@ -1,4 +1,5 @@
 /** A reglab kernel in a fresh temp dir outside the repo, for protocol tests; the kernelspec for peer clients. */
+import { after, before } from "node:test";
 import fs from "fs";
 import os from "os";
 import path from "path";
@@ -23,14 +24,23 @@ export function kernelEnv(backend?: string): NodeJS.ProcessEnv {
   return env;
 }
 
+export interface TestKernelOptions {
+  /** REGLAB_BACKEND for this kernel (default: unset, the users' default). */
+  backend?: string;
+  /** Where the temp dir is made (default: the OS temp dir, outside the repo). */
+  parent?: string;
+  /** Added to the kernelspec argv, as a front end's extra arguments would be. */
+  extraArgs?: string[];
+}
+
 export async function startTestKernel(
   prefix: string,
   prepare?: (dir: string) => void,
-  opts: { backend?: string } = {},
+  opts: TestKernelOptions = {},
 ): Promise<TestKernel> {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(opts.parent ?? os.tmpdir(), prefix)));
   prepare?.(dir);
-  const kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv(opts.backend) });
+  const kc = await KernelClient.start({ argv: [...kernelArgv(), ...(opts.extraArgs ?? [])], cwd: dir, env: kernelEnv(opts.backend) });
   return { kc, dir };
 }
 
@@ -40,6 +50,23 @@ export async function stopTestKernel(k: TestKernel | undefined): Promise<void> {
   await k.kc.shutdown().catch(() => undefined);
   k.kc.kill();
   fs.rmSync(k.dir, { recursive: true, force: true });
+}
+
+/**
+ * One kernel for the enclosing suite (node:test `before`/`after` hooks):
+ * `onStart` gets it once it is ready, typically to set the file's `kc` and `dir`.
+ */
+export function useTestKernel(
+  prefix: string,
+  onStart: (k: TestKernel) => unknown,
+  opts: TestKernelOptions & { prepare?: (dir: string) => void } = {},
+): void {
+  let kernel: TestKernel | undefined;
+  before(async () => {
+    kernel = await startTestKernel(prefix, opts.prepare, opts);
+    await onStart(kernel);
+  });
+  after(() => stopTestKernel(kernel));
 }
 
 /** Debian's Python with the Jupyter peers (the `python3` on PATH may be another one). */

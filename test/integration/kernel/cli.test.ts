@@ -9,6 +9,7 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import { KernelClient } from "../../../kernel/protocol/client";
+import { executeCell } from "../../../kernel/runner/execute-cell";
 import { REPO_ROOT } from "../../support/paths";
 
 const root = REPO_ROOT;
@@ -69,7 +70,7 @@ test("install into a prefix, start a kernel from the installed argv, uninstall",
     try {
       const info = await kc.request("kernel_info_request", {});
       assert.equal(info.content.implementation, "reglab");
-      const x = await kc.execute("6 * 7");
+      const x = await executeCell(kc, "6 * 7");
       assert.equal(x.status, "ok");
       const out = x.outputs.find((o) => o.output_type === "execute_result");
       assert.ok(out && out.output_type === "execute_result");

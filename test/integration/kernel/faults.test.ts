@@ -5,37 +5,36 @@
  * One kernel for the whole file (cwd outside the repo); the restart test
  * comes last and replaces it with a fresh kernel.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "fs";
-import os from "os";
-import path from "path";
-import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
+import { KernelClient } from "../../../kernel/protocol/client";
+import { type CellResult, executeCell } from "../../../kernel/runner/execute-cell";
 import { kernelArgv } from "../../../kernel/kernelspec";
-import { kernelEnv } from "../../support/kernel-fixture";
+import { kernelEnv, useTestKernel, type TestKernel } from "../../support/kernel-fixture";
 import type { NbOutput } from "../../../kernel/runner/outputs";
 
 let kc: KernelClient;
 let dir: string;
+let kernel: TestKernel;
 const SENTINEL = "kept-" + Math.floor(Math.random() * 1e6);
 
 function stream(outputs: NbOutput[], name: "stdout" | "stderr" = "stdout"): string {
   return outputs.map((o) => (o.output_type === "stream" && o.name === name ? o.text : "")).join("");
 }
-function resultText(r: ExecuteResult): string | undefined {
+function resultText(r: CellResult): string | undefined {
   const o = r.outputs.find((x) => x.output_type === "execute_result");
   return o && o.output_type === "execute_result" ? String(o.data["text/plain"]) : undefined;
 }
-function errorOf(r: ExecuteResult): { ename: string; evalue: string; traceback: string[] } {
+function errorOf(r: CellResult): { ename: string; evalue: string; traceback: string[] } {
   const o = r.outputs.find((x) => x.output_type === "error");
   assert.ok(o && o.output_type === "error", `expected an error output, got ${JSON.stringify(r.outputs).slice(0, 500)}`);
   return o;
 }
-function run(code: string, timeoutMs = 60_000): Promise<ExecuteResult> {
-  return kc.execute(code, { timeoutMs, stopOnError: false });
+function run(code: string, timeoutMs = 60_000): Promise<CellResult> {
+  return executeCell(kc, code, { timeoutMs, stopOnError: false });
 }
 /** The kernel is alive, answers, and the variable from before the faults is intact. */
-async function intact(): Promise<ExecuteResult> {
+async function intact(): Promise<CellResult> {
   assert.ok(kc.isAlive(), "kernel alive");
   const r = await run("keepMe", 30_000);
   assert.equal(r.status, "ok", JSON.stringify(r.outputs));
@@ -43,7 +42,7 @@ async function intact(): Promise<ExecuteResult> {
   return r;
 }
 /** Interrupt every 300 ms until the cell settles (a SIGINT before the loop starts is a no-op). */
-async function interruptUntilDone(code: string): Promise<ExecuteResult> {
+async function interruptUntilDone(code: string): Promise<CellResult> {
   const p = run(code, 60_000);
   let done = false;
   void p.finally(() => (done = true)).catch(() => undefined);
@@ -54,19 +53,11 @@ async function interruptUntilDone(code: string): Promise<ExecuteResult> {
   return p;
 }
 
-before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-faults-"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
+useTestKernel("reglab-faults-", async (k) => {
+  kernel = k;
+  ({ kc, dir } = k);
   const r = await run(`const keepMe = ${JSON.stringify(SENTINEL)};\nimport { tf } from "reglab";`);
   assert.equal(r.status, "ok", JSON.stringify(r.outputs));
-});
-
-after(async () => {
-  if (kc) {
-    await kc.shutdown().catch(() => undefined);
-    kc.kill();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe("faults in cells", { timeout: 150_000 }, () => {
@@ -265,7 +256,8 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     assert.equal(reply.content.restart, true);
     const exit = await kc.exited;
     assert.equal(exit.code, 0, `the kernel exits cleanly: ${JSON.stringify(exit)}`);
-    kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
+    // The fixture stops whichever kernel its holder has at the end.
+    kernel.kc = kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
     const gone = await run("keepMe");
     assert.equal(gone.status, "error");
     assert.match(errorOf(gone).evalue, /Cannot find name 'keepMe'/);

@@ -20,10 +20,11 @@
  * keywords (random code could be a real infinite loop); %timeit always gets
  * `-n 1 -r 1` so a valid statement is not timed for seconds.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { KernelClient } from "../../../kernel/protocol/client";
-import { startTestKernel, stopTestKernel, type TestKernel } from "../../support/kernel-fixture";
+import { executeCell } from "../../../kernel/runner/execute-cell";
+import { useTestKernel } from "../../support/kernel-fixture";
 import { rng, type Rng } from "../../../src/random/seed";
 
 const SEED = Number(process.env.REGLAB_FUZZ_SEED ?? 20261122);
@@ -117,20 +118,11 @@ function generate(r: Rng, i: number): { kind: string; code: string } {
 }
 
 let kc: KernelClient;
-let dir: string;
-
-let kernel: TestKernel | undefined;
-
-before(async () => {
-  kernel = await startTestKernel("reglab-fuzz-");
-  ({ kc, dir } = kernel);
-});
-
-after(() => stopTestKernel(kernel));
+useTestKernel("reglab-fuzz-", (k) => ({ kc } = k));
 
 describe("fuzzing one kernel", () => {
   test(`${CASES} garbage cells and magic lines all get a reply; the kernel stays usable (seed ${SEED})`, { timeout: 170_000 }, async (t) => {
-    const pre = await kc.execute('const keepFuzz = "before the fuzz";', { timeoutMs: 30_000 });
+    const pre = await executeCell(kc, 'const keepFuzz = "before the fuzz";', { timeoutMs: 30_000 });
     assert.equal(pre.status, "ok");
     const r = rng(SEED);
     const counts: Record<string, { ok: number; error: number }> = {};
@@ -140,7 +132,7 @@ describe("fuzzing one kernel", () => {
       const where = `seed ${SEED}, case ${i} (${kind}): ${JSON.stringify(code.slice(0, 200))}`;
       let res;
       try {
-        res = await kc.execute(code, { timeoutMs: PER_REQUEST_MS, stopOnError: false });
+        res = await executeCell(kc, code, { timeoutMs: PER_REQUEST_MS, stopOnError: false });
       } catch (e) {
         assert.fail(`no reply: ${where}: ${(e as Error).message}\nkernel stderr: ${kc.kernelStderr.slice(-1000)}`);
       }
@@ -157,11 +149,11 @@ describe("fuzzing one kernel", () => {
     }
     t.diagnostic(`${CASES} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}`);
     assert.ok(kc.isAlive());
-    const two = await kc.execute("1 + 1", { timeoutMs: 30_000 });
+    const two = await executeCell(kc, "1 + 1", { timeoutMs: 30_000 });
     assert.equal(two.status, "ok");
     const res = two.outputs.find((o) => o.output_type === "execute_result");
     assert.ok(res && res.output_type === "execute_result" && res.data["text/plain"] === "2");
-    const kept = await kc.execute("keepFuzz", { timeoutMs: 30_000 });
+    const kept = await executeCell(kc, "keepFuzz", { timeoutMs: 30_000 });
     const kv = kept.outputs.find((o) => o.output_type === "execute_result");
     assert.ok(kv && kv.output_type === "execute_result" && kv.data["text/plain"] === "'before the fuzz'", JSON.stringify(kept.outputs));
     assert.doesNotMatch(kc.kernelStderr, /handler failed|failed handling|socket stopped/);

@@ -9,9 +9,6 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "fs";
-import os from "os";
-import path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { seed } from "../../../src/random/seed";
 import { useBackend } from "../../../src/backend";
@@ -20,9 +17,8 @@ import { earlyStopping } from "../../../src/training/early-stopping";
 import { bagging } from "../../../src/ensembles/bagging";
 import { mlp } from "../../../src/models/mlp";
 import { InterruptedError, requestInterrupt } from "../../../src/runtime/interrupt";
-import { KernelClient } from "../../../kernel/protocol/client";
-import { kernelArgv } from "../../../kernel/kernelspec";
-import { kernelEnv } from "../../support/kernel-fixture";
+import { executeCell } from "../../../kernel/runner/execute-cell";
+import { startTestKernel, stopTestKernel, type TestKernel } from "../../support/kernel-fixture";
 import type { Message } from "../../../kernel/protocol/wire";
 
 describe("in process", () => {
@@ -109,21 +105,13 @@ describe("in process", () => {
 });
 
 describe("over the Jupyter protocol", () => {
-  let kc: KernelClient | null = null;
-  let dir = "";
-  after(async () => {
-    if (kc) {
-      await kc.shutdown().catch(() => undefined);
-      kc.kill();
-    }
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  let kernel: TestKernel | undefined;
+  after(() => stopTestKernel(kernel));
 
   test("an interrupted `await train(...)` cell stops: the next cell runs and no late output arrives", { timeout: 120_000 }, async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-interrupt-"));
-    kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
-    const client = kc;
-    const setup = await client.execute(
+    kernel = await startTestKernel("reglab-interrupt-");
+    const client = kernel.kc;
+    const setup = await executeCell(client, 
       [
         'import { tf, train, mlp, seed } from "reglab";',
         "seed(3);",
@@ -143,7 +131,7 @@ describe("over the Jupyter protocol", () => {
 
     let firstEpoch!: () => void;
     const started = new Promise<void>((r) => (firstEpoch = r));
-    const cell = client.execute(
+    const cell = executeCell(client, 
       'await train(m, {x, y}, {epochs: 1000, batchSize: 8, progress: false, callbacks: {onEpochEnd: (e: number) => console.log("epoch " + e)}});',
       {
         timeoutMs: 60_000,
@@ -165,7 +153,7 @@ describe("over the Jupyter protocol", () => {
     const epochsPrinted = printed.split("epoch ").length - 1;
     assert.ok(epochsPrinted >= 1 && epochsPrinted < 1000, `${epochsPrinted} epochs printed`);
 
-    const next = await client.execute('console.log("next cell");', { timeoutMs: 30_000, stopOnError: false });
+    const next = await executeCell(client, 'console.log("next cell");', { timeoutMs: 30_000, stopOnError: false });
     assert.equal(next.status, "ok");
     const nextText = next.outputs.map((o) => (o.output_type === "stream" ? o.text : "")).join("");
     assert.equal(nextText, "next cell\n", "nothing from the interrupted training in the next cell");
@@ -175,7 +163,7 @@ describe("over the Jupyter protocol", () => {
     assert.deepEqual(late, [], "no stream output after the interrupted cell ended, except the next cell's own");
 
     // Training works again in a later cell.
-    const again = await client.execute('const h = await train(m, {x, y}, {epochs: 3, progress: false});\nh.metrics.loss.length', { timeoutMs: 60_000, stopOnError: false });
+    const again = await executeCell(client, 'const h = await train(m, {x, y}, {epochs: 3, progress: false});\nh.metrics.loss.length', { timeoutMs: 60_000, stopOnError: false });
     assert.equal(again.status, "ok", JSON.stringify(again.outputs));
     const value = again.outputs.find((o) => o.output_type === "execute_result");
     assert.ok(value && value.output_type === "execute_result" && String(value.data["text/plain"]) === "3", JSON.stringify(again.outputs));

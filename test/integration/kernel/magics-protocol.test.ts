@@ -4,15 +4,16 @@
  * %%tfleak --fail) come back as error replies, and the kernel answers the
  * next request each time. Also the rich execute_result of last values.
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "fs";
 import path from "path";
-import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
-import { kernelArgv, packageRoot } from "../../../kernel/kernelspec";
+import { KernelClient } from "../../../kernel/protocol/client";
+import { type CellResult, executeCell } from "../../../kernel/runner/execute-cell";
+import { packageRoot } from "../../../kernel/kernelspec";
 import type { NbOutput } from "../../../kernel/runner/outputs";
 import { availableBackends } from "../../../src/backend";
-import { kernelEnv } from "../../support/kernel-fixture";
+import { useTestKernel } from "../../support/kernel-fixture";
 
 function text(outputs: NbOutput[], name: "stdout" | "stderr" = "stdout"): string {
   return outputs.map((o) => (o.output_type === "stream" && o.name === name ? o.text : "")).join("");
@@ -28,36 +29,36 @@ describe("magics over the Jupyter protocol", () => {
   let k: KernelClient;
   let dir: string;
 
-  async function ok(code: string): Promise<ExecuteResult> {
-    const r = await k.execute(code, { timeoutMs: 60_000 });
+  async function ok(code: string): Promise<CellResult> {
+    const r = await executeCell(k, code, { timeoutMs: 60_000 });
     assert.equal(r.status, "ok", `${code}\n→ ${JSON.stringify(r.outputs).slice(0, 800)}`);
     return r;
   }
 
   /** An error reply with this ename, then a plain request is answered. */
-  async function fails(code: string, ename: string, evalue?: RegExp): Promise<ExecuteResult> {
-    const r = await k.execute(code, { timeoutMs: 60_000, stopOnError: false });
+  async function fails(code: string, ename: string, evalue?: RegExp): Promise<CellResult> {
+    const r = await executeCell(k, code, { timeoutMs: 60_000, stopOnError: false });
     assert.equal(r.status, "error", code);
     assert.equal(r.reply.content.ename, ename, `${code}: ${String(r.reply.content.evalue)}`);
     if (evalue) assert.match(String(r.reply.content.evalue), evalue);
     const err = r.outputs.find((o) => o.output_type === "error");
     assert.ok(err, "an error output is published");
-    const next = await k.execute("1 + 1", { timeoutMs: 30_000 });
+    const next = await executeCell(k, "1 + 1", { timeoutMs: 30_000 });
     assert.equal(next.status, "ok", "the kernel answers the next request");
     assert.equal(plain(next.outputs.find((o) => o.output_type === "execute_result")), "2");
     return r;
   }
 
-  before(async () => {
-    // Under the package (in dist/, not tracked) so cells resolve tfjs and danfo from its node_modules.
-    dir = fs.mkdtempSync(path.join(packageRoot(), "dist", "tmp-magics-proto-"));
-    k = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
-    await ok('import * as tf from "@tensorflow/tfjs";\ntf.tidy(() => tf.ones([1]).add(1));');
-  });
-  after(async () => {
-    await k?.shutdown();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  // Under the package (in dist/, not tracked) so cells resolve tfjs and danfo from its node_modules.
+  const parent = path.join(packageRoot(), "dist");
+  useTestKernel(
+    "tmp-magics-proto-",
+    async (t) => {
+      ({ kc: k, dir } = t);
+      await ok('import * as tf from "@tensorflow/tfjs";\ntf.tidy(() => tf.ones([1]).add(1));');
+    },
+    { parent },
+  );
 
   it("%lsmagic and %name? help", async () => {
     assert.match(text((await ok("%lsmagic")).outputs), /%timeit[\s\S]*%%sweep/);
@@ -128,7 +129,7 @@ describe("magics over the Jupyter protocol", () => {
   });
 
   it("%%sh is interruptible", async () => {
-    const p = k.execute("%sh sleep 30", { timeoutMs: 20_000, stopOnError: false });
+    const p = executeCell(k, "%sh sleep 30", { timeoutMs: 20_000, stopOnError: false });
     await new Promise((res) => setTimeout(res, 1000));
     await k.interrupt();
     const r = await p;

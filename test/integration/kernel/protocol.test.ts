@@ -3,14 +3,14 @@
  * KernelClient. One kernel, started in a temp dir OUTSIDE the repo (so
  * `import "reglab"` must resolve through the kernel's own mapping).
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "fs";
-import os from "os";
 import path from "path";
-import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
-import { kernelArgv } from "../../../kernel/kernelspec";
-import { kernelEnv } from "../../support/kernel-fixture";
+import { KernelClient } from "../../../kernel/protocol/client";
+import { type CellResult, executeCell } from "../../../kernel/runner/execute-cell";
+import { frameAs } from "../../support/wire-frames";
+import { useTestKernel } from "../../support/kernel-fixture";
 import type { Message } from "../../../kernel/protocol/wire";
 import type { NbOutput } from "../../../kernel/runner/outputs";
 
@@ -20,11 +20,11 @@ let dir: string;
 function stdout(outputs: NbOutput[]): string {
   return outputs.map((o) => (o.output_type === "stream" && o.name === "stdout" ? o.text : "")).join("");
 }
-function resultText(r: ExecuteResult): string | undefined {
+function resultText(r: CellResult): string | undefined {
   const o = r.outputs.find((x) => x.output_type === "execute_result");
   return o && o.output_type === "execute_result" ? String(o.data["text/plain"]) : undefined;
 }
-function errorOf(r: ExecuteResult): { ename: string; evalue: string; traceback: string[] } {
+function errorOf(r: CellResult): { ename: string; evalue: string; traceback: string[] } {
   const o = r.outputs.find((x) => x.output_type === "error");
   assert.ok(o && o.output_type === "error", `expected an error output, got ${JSON.stringify(r.outputs)}`);
   return o;
@@ -33,7 +33,7 @@ function states(iopub: Message[]): string[] {
   return iopub.filter((m) => m.header.msg_type === "status").map((m) => String(m.content.execution_state));
 }
 async function expectHealthy(marker: string): Promise<void> {
-  const r = await kc.execute(`console.log(${JSON.stringify(marker)})`, { timeoutMs: 30_000 });
+  const r = await executeCell(kc, `console.log(${JSON.stringify(marker)})`, { timeoutMs: 30_000 });
   assert.equal(r.status, "ok");
   assert.equal(stdout(r.outputs), marker + "\n");
   const msgId = (r.reply.parent_header as { msg_id: string }).msg_id;
@@ -42,15 +42,7 @@ async function expectHealthy(marker: string): Promise<void> {
   assert.ok(!r.outputs.some((o) => o.output_type === "error"), "a healthy cell has no error output");
 }
 
-before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-kernel-test-"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
-});
-
-after(async () => {
-  if (kc) await kc.shutdown();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useTestKernel("reglab-kernel-test-", (k) => ({ kc, dir } = k));
 
 describe("kernel over ZeroMQ", () => {
   test("kernel_info", async () => {
@@ -64,7 +56,7 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("import reglab from a directory outside the repo; stdout and Out value", async () => {
-    const r = await kc.execute('import { seed } from "reglab";\nseed(7);\nconsole.log("drawn");\nMath.random()');
+    const r = await executeCell(kc, 'import { seed } from "reglab";\nseed(7);\nconsole.log("drawn");\nMath.random()');
     assert.equal(r.status, "ok", JSON.stringify(r.outputs));
     assert.equal(stdout(r.outputs), "drawn\n");
     // Independent: the same seeded generator in this process.
@@ -79,12 +71,12 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("strings are shown quoted; no execute_result for undefined", async () => {
-    assert.equal(resultText(await kc.execute("'a' + 'b'")), "'ab'");
-    assert.equal(resultText(await kc.execute("let nothing = undefined; nothing")), undefined);
+    assert.equal(resultText(await executeCell(kc, "'a' + 'b'")), "'ab'");
+    assert.equal(resultText(await executeCell(kc, "let nothing = undefined; nothing")), undefined);
   });
 
   test("type error reports the cell line, then the kernel runs on", async () => {
-    const r = await kc.execute("const fine = 1;\nconst s: string = 42;");
+    const r = await executeCell(kc, "const fine = 1;\nconst s: string = 42;");
     assert.equal(r.status, "error");
     assert.equal(r.reply.content.ename, "TSError");
     assert.match(String(r.reply.content.evalue), /^2:\d+ - .*not assignable/);
@@ -93,14 +85,14 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("syntax error", async () => {
-    const r = await kc.execute("let q = (;");
+    const r = await executeCell(kc, "let q = (;");
     assert.equal(r.status, "error");
     assert.equal(errorOf(r).ename, "SyntaxError");
     await expectHealthy("after syntax error");
   });
 
   test("thrown Error: traceback names the cell line", async () => {
-    const r = await kc.execute("const a1 = 1;\nconst a2 = 2;\nthrow new Error('on line three');");
+    const r = await executeCell(kc, "const a1 = 1;\nconst a2 = 2;\nthrow new Error('on line three');");
     assert.equal(r.status, "error");
     const e = errorOf(r);
     assert.equal(e.ename, "Error");
@@ -110,8 +102,8 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("error inside a function defined in an earlier cell", async () => {
-    await kc.execute("function explode(n: number): number {\n  if (n > 0) {\n    throw new RangeError('deep ' + n);\n  }\n  return n;\n}");
-    const r = await kc.execute("\nexplode(5)");
+    await executeCell(kc, "function explode(n: number): number {\n  if (n > 0) {\n    throw new RangeError('deep ' + n);\n  }\n  return n;\n}");
+    const r = await executeCell(kc, "\nexplode(5)");
     const e = errorOf(r);
     assert.equal(e.ename, "RangeError");
     const tb = e.traceback.join("\n");
@@ -120,21 +112,21 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("thrown non-Error value", async () => {
-    const r = await kc.execute("throw 42");
+    const r = await executeCell(kc, "throw 42");
     assert.equal(r.status, "error");
     assert.equal(errorOf(r).evalue, "42");
     await expectHealthy("after throw 42");
   });
 
   test("rejected promise", async () => {
-    const r = await kc.execute('await Promise.reject(new Error("x"))');
+    const r = await executeCell(kc, 'await Promise.reject(new Error("x"))');
     assert.equal(r.status, "error");
     assert.equal(errorOf(r).evalue, "x");
     await expectHealthy("after rejection");
   });
 
   test("unhandled async errors after a cell do not kill the kernel", async () => {
-    const r = await kc.execute("setTimeout(() => { throw new Error('late boom'); }, 0);\nPromise.reject(new Error('late reject'));\n1");
+    const r = await executeCell(kc, "setTimeout(() => { throw new Error('late boom'); }, 0);\nPromise.reject(new Error('late reject'));\n1");
     assert.equal(r.status, "ok");
     await new Promise((res) => setTimeout(res, 200));
     assert.ok(kc.isAlive());
@@ -142,9 +134,9 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("stop_on_error true aborts the requests queued behind the failure", async () => {
-    const fail = kc.execute('await new Promise((r) => setTimeout(r, 300));\nthrow new Error("fail")', { stopOnError: true });
-    const q1 = kc.execute('console.log("q1")');
-    const q2 = kc.execute('console.log("q2")');
+    const fail = executeCell(kc, 'await new Promise((r) => setTimeout(r, 300));\nthrow new Error("fail")', { stopOnError: true });
+    const q1 = executeCell(kc, 'console.log("q1")');
+    const q2 = executeCell(kc, 'console.log("q2")');
     const [f, r1, r2] = await Promise.all([fail, q1, q2]);
     assert.equal(f.status, "error");
     assert.equal(r1.status, "abort");
@@ -155,9 +147,9 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("stop_on_error false lets queued requests run", async () => {
-    const fail = kc.execute('await new Promise((r) => setTimeout(r, 300));\nthrow new Error("fail")', { stopOnError: false });
-    const q1 = kc.execute('console.log("q1")');
-    const q2 = kc.execute('console.log("q2")');
+    const fail = executeCell(kc, 'await new Promise((r) => setTimeout(r, 300));\nthrow new Error("fail")', { stopOnError: false });
+    const q1 = executeCell(kc, 'console.log("q1")');
+    const q2 = executeCell(kc, 'console.log("q2")');
     const [f, r1, r2] = await Promise.all([fail, q1, q2]);
     assert.equal(f.status, "error");
     assert.equal(r1.status, "ok");
@@ -167,18 +159,18 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("silent and store_history:false do not advance the execution count", async () => {
-    const a = await kc.execute("1");
-    const s = await kc.execute('console.log("hidden"); 2', { silent: true });
+    const a = await executeCell(kc, "1");
+    const s = await executeCell(kc, 'console.log("hidden"); 2', { silent: true });
     assert.equal(s.outputs.length, 0);
-    const n = await kc.execute("3", { storeHistory: false });
-    const b = await kc.execute("4");
+    const n = await executeCell(kc, "3", { storeHistory: false });
+    const b = await executeCell(kc, "4");
     assert.equal(n.outputs.length, 1);
     assert.equal(b.executionCount, (a.executionCount ?? NaN) + 1);
   });
 
   /** Interrupt until the cell settles: a SIGINT that lands before the loop starts is a no-op. */
-  async function interruptUntilDone(code: string): Promise<ExecuteResult> {
-    const p = kc.execute(code);
+  async function interruptUntilDone(code: string): Promise<CellResult> {
+    const p = executeCell(kc, code);
     let done = false;
     void p.finally(() => (done = true));
     while (!done) {
@@ -212,7 +204,7 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("complete and inspect, including the reglab module", async () => {
-    await kc.execute('import * as reglab from "reglab"');
+    await executeCell(kc, 'import * as reglab from "reglab"');
     const code = "reglab.";
     const c = await kc.request("complete_request", { code, cursor_pos: code.length });
     const matches = c.content.matches as string[];
@@ -229,7 +221,7 @@ describe("kernel over ZeroMQ", () => {
     assert.equal(c.header.msg_type, "comm_info_reply");
     assert.deepEqual(c.content.comms, {});
     // This session's stored cells, newest last: [session, execution count, code].
-    await kc.execute('const historyMarker = "h"');
+    await executeCell(kc, 'const historyMarker = "h"');
     const h = await kc.request("history_request", { hist_access_type: "tail", n: 3, output: false, raw: true });
     const history = h.content.history as Array<[number, number, string]>;
     assert.equal(history.length, 3);
@@ -239,7 +231,7 @@ describe("kernel over ZeroMQ", () => {
 
   test("a message with a bad HMAC is not executed", async () => {
     const marker = path.join(dir, "hacked.txt");
-    const { frames } = kc.frame("execute_request", {
+    const { frames } = frameAs(kc, "execute_request", {
       code: `require("fs").writeFileSync(${JSON.stringify(marker)}, "x")`,
       silent: false,
       store_history: true,

@@ -14,19 +14,19 @@ import assert from "node:assert/strict";
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
-import { kernelArgv } from "../../../kernel/kernelspec";
+import { KernelClient } from "../../../kernel/protocol/client";
+import { type CellResult, executeCell } from "../../../kernel/runner/execute-cell";
 import { PackageMirror, isBareSpecifier, splitPackagePath } from "../../../kernel/execution/resolve-reglab";
 import type { NbOutput } from "../../../kernel/runner/outputs";
 import { REPO_ROOT } from "../../support/paths";
-import { kernelEnv } from "../../support/kernel-fixture";
+import { useTestKernel } from "../../support/kernel-fixture";
 
 const repo = REPO_ROOT;
 
 function stdout(outputs: NbOutput[]): string {
   return outputs.map((o) => (o.output_type === "stream" && o.name === "stdout" ? o.text : "")).join("");
 }
-function ok(r: ExecuteResult): ExecuteResult {
+function ok(r: CellResult): CellResult {
   assert.equal(r.status, "ok", JSON.stringify(r.outputs));
   return r;
 }
@@ -42,27 +42,22 @@ function write(file: string, text: string): void {
 describe("a notebook folder with no node_modules", () => {
   let kc: KernelClient;
   let dir: string;
-  before(async () => {
-    dir = tmp("reglab-resolve-");
+  useTestKernel("reglab-resolve-", (k) => {
+    ({ kc, dir } = k);
     assert.ok(!dir.startsWith(repo + path.sep), "the notebook folder must be outside the checkout");
-    kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
-  });
-  after(async () => {
-    if (kc) await kc.shutdown();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test("historyToFrame's DataFrame as a top-level variable, used by a later cell", async () => {
-    const r = ok(await kc.execute('import { historyToFrame } from "reglab";\nconst h = { loss: [1, 0.5] };\nconst hf = historyToFrame(h);\nconsole.log(JSON.stringify(hf.columns))', { timeoutMs: 120_000 }));
+    const r = ok(await executeCell(kc, 'import { historyToFrame } from "reglab";\nconst h = { loss: [1, 0.5] };\nconst hf = historyToFrame(h);\nconsole.log(JSON.stringify(hf.columns))', { timeoutMs: 120_000 }));
     assert.deepEqual(JSON.parse(stdout(r.outputs)), ["epoch", "loss"]);
     // The next cell sees `hf` through tslab's emitted declaration of the previous cell.
-    const r2 = ok(await kc.execute("console.log(hf.shape.join('x'))"));
+    const r2 = ok(await executeCell(kc, "console.log(hf.shape.join('x'))"));
     assert.equal(stdout(r2.outputs), "2x2\n");
   });
 
   test("import danfojs-node by its own name; a DataFrame top-level variable; one DataFrame type", async () => {
     const r = ok(
-      await kc.execute(
+      await executeCell(kc, 
         'import * as dfd from "danfojs-node";\nconst df = new dfd.DataFrame({ a: [1, 2, 3] });\n' +
           "const same: dfd.DataFrame = hf;\nconsole.log(df.shape.join('x'), same.shape.join('x'))",
         { timeoutMs: 60_000 },
@@ -73,7 +68,7 @@ describe("a notebook folder with no node_modules", () => {
 
   test("import @tensorflow/tfjs: the module reglab uses, one engine (also danfo's)", async () => {
     const r = ok(
-      await kc.execute(
+      await executeCell(kc, 
         'import * as tfjs from "@tensorflow/tfjs";\nimport { tf } from "reglab";\n' +
           "const t = tfjs.tensor([1, 2, 3]);\nconst sameType: tf.Tensor = t;\n" +
           'console.log(JSON.stringify([tfjs.engine() === tf.engine(), t instanceof tf.Tensor, dfd.tensorflow.engine() === tf.engine(), require.resolve("@tensorflow/tfjs")]))',
@@ -89,7 +84,7 @@ describe("a notebook folder with no node_modules", () => {
   });
 
   test("a package nobody has is still an error naming it", async () => {
-    const r = await kc.execute('import * as nope from "reglab-no-such-package-xyz";');
+    const r = await executeCell(kc, 'import * as nope from "reglab-no-such-package-xyz";');
     assert.equal(r.status, "error");
     assert.match(JSON.stringify(r.outputs), /reglab-no-such-package-xyz/);
   });
@@ -97,24 +92,16 @@ describe("a notebook folder with no node_modules", () => {
 
 describe("a notebook folder with its own node_modules/danfojs-node; kernel started with extra arguments", () => {
   let kc: KernelClient;
-  let dir: string;
-  before(async () => {
-    dir = tmp("reglab-resolve-local-");
-    const pkg = path.join(dir, "node_modules", "danfojs-node");
-    write(path.join(pkg, "package.json"), JSON.stringify({ name: "danfojs-node", version: "0.0.1-local", main: "index.js", types: "index.d.ts" }));
+  const localDanfo = (d: string) => {
+    const pkg = path.join(d, "node_modules", "danfojs-node");
+    const manifest = { name: "danfojs-node", version: "0.0.1-local", main: "index.js", types: "index.d.ts" };
+    write(path.join(pkg, "package.json"), JSON.stringify(manifest));
     write(path.join(pkg, "index.js"), 'exports.origin = "local copy";\n');
     write(path.join(pkg, "index.d.ts"), "export declare const origin: string;\n");
-    // What `jupyter run --kernel=reglab s.ts` does: append the front end's extra arguments.
-    kc = await KernelClient.start({
-      argv: [...kernelArgv(), "s.ts", "--some-flag=1", "more"],
-      cwd: dir,
-      env: kernelEnv(),
-    });
-  });
-  after(async () => {
-    if (kc) await kc.shutdown();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  // What `jupyter run --kernel=reglab s.ts` does: append the front end's extra arguments.
+  const extraArgs = ["s.ts", "--some-flag=1", "more"];
+  useTestKernel("reglab-resolve-local-", (k) => ({ kc } = k), { prepare: localDanfo, extraArgs });
 
   test("the kernel starts and warns once about the ignored arguments", async () => {
     const info = await kc.request("kernel_info_request", {});
@@ -126,13 +113,13 @@ describe("a notebook folder with its own node_modules/danfojs-node; kernel start
 
   test("the local package wins, for types and at run time", async () => {
     // `origin` exists only in the local copy's .d.ts: a type error if the real danfo's types were used.
-    const r = ok(await kc.execute('import { origin } from "danfojs-node";\nconsole.log(origin)'));
+    const r = ok(await executeCell(kc, 'import { origin } from "danfojs-node";\nconsole.log(origin)'));
     assert.equal(stdout(r.outputs), "local copy\n");
   });
 
   test("packages the folder lacks still fall back to reglab's; reglab keeps its own danfo", async () => {
     const r = ok(
-      await kc.execute(
+      await executeCell(kc, 
         'import * as tfjs from "@tensorflow/tfjs";\nimport { tf, historyToFrame } from "reglab";\n' +
           "console.log(tfjs.engine() === tf.engine(), historyToFrame({ loss: [3, 2, 1] }).shape.join('x'))",
         { timeoutMs: 120_000 },

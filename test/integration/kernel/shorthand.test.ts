@@ -2,15 +2,12 @@
  * Shorthand properties of variables from earlier cells (`({ q })`): tslab
  * alone fails with "q is not defined"; the kernel expands them first.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "fs";
-import os from "os";
-import path from "path";
-import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
-import { kernelArgv } from "../../../kernel/kernelspec";
+import { KernelClient } from "../../../kernel/protocol/client";
+import { type CellResult, executeCell } from "../../../kernel/runner/execute-cell";
 import { expandShorthand, mapColumn } from "../../../kernel/execution/shorthand";
-import { kernelEnv } from "../../support/kernel-fixture";
+import { useTestKernel } from "../../support/kernel-fixture";
 
 test("expandShorthand rewrites object-literal shorthand only, keeping lines", () => {
   const src = "const o = { q, n: 2 };\nconst { a, b } = o; // binding pattern: untouched\n({ é, $x } = z);\nconst s = '{ q }';";
@@ -29,24 +26,16 @@ test("expandShorthand rewrites object-literal shorthand only, keeping lines", ()
 });
 
 let kc: KernelClient;
-let dir: string;
-const text = (r: ExecuteResult): string =>
+const text = (r: CellResult): string =>
   r.outputs.map((o) => (o.output_type === "execute_result" ? String(o.data["text/plain"]) : o.output_type === "error" ? `${o.ename}: ${o.evalue}` : "")).join("");
 
-before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-shorthand-"));
-  kc = await KernelClient.start({ argv: kernelArgv(), cwd: dir, env: kernelEnv() });
-});
-after(async () => {
-  if (kc) await kc.shutdown();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useTestKernel("reglab-shorthand-", (k) => ({ kc } = k));
 
 test("earlier cells' variables work in shorthand properties; type errors keep the cell's columns", { timeout: 60_000 }, async () => {
-  assert.equal((await kc.execute("const q = 1;\nlet r = 2;\nfunction f() { return 3; }")).status, "ok");
-  assert.equal(text(await kc.execute("({ q })")), "{ q: 1 }");
-  assert.equal(text(await kc.execute("const o = { q, r, n: f() };\no")), "{ q: 1, r: 2, n: 3 }");
-  const bad = await kc.execute("const p = { q, n: nope };");
+  assert.equal((await executeCell(kc, "const q = 1;\nlet r = 2;\nfunction f() { return 3; }")).status, "ok");
+  assert.equal(text(await executeCell(kc, "({ q })")), "{ q: 1 }");
+  assert.equal(text(await executeCell(kc, "const o = { q, r, n: f() };\no")), "{ q: 1, r: 2, n: 3 }");
+  const bad = await executeCell(kc, "const p = { q, n: nope };");
   assert.equal(bad.status, "error");
   // `nope` starts at column 19 of what the user wrote (22 after expansion).
   assert.match(text(bad), /1:19 - Cannot find name 'nope'/);

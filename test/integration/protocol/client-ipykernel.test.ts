@@ -7,6 +7,7 @@ import fs from "fs";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { KernelClient, KernelDiedError, TimeoutError } from "../../../kernel/protocol/client";
+import { CellWaitError, executeCell } from "../../../kernel/runner/execute-cell";
 
 const PY = "/usr/bin/python3";
 const IPY_ARGV = [PY, "-m", "ipykernel_launcher", "-f", "{connection_file}"];
@@ -41,7 +42,7 @@ describe("KernelClient with ipykernel", { skip }, () => {
 
   it("collects stdout, stderr, display_data and execute_result", async () => {
     const seen: string[] = [];
-    const r = await k.execute(
+    const r = await executeCell(k, 
       [
         "import sys",
         "print('a'); print('b')",
@@ -72,8 +73,8 @@ describe("KernelClient with ipykernel", { skip }, () => {
   });
 
   it("updates a display from a later execution in place", async () => {
-    const first = await k.execute("from IPython.display import display\nh = display('one', display_id=True)");
-    const second = await k.execute("h.update('two')");
+    const first = await executeCell(k, "from IPython.display import display\nh = display('one', display_id=True)");
+    const second = await executeCell(k, "h.update('two')");
     assert.equal(second.outputs.length, 0);
     const d = first.outputs[0];
     assert.ok(d.output_type === "display_data");
@@ -81,7 +82,7 @@ describe("KernelClient with ipykernel", { skip }, () => {
   });
 
   it("clear_output(wait=True) keeps only what follows", async () => {
-    const r = await k.execute(
+    const r = await executeCell(k, 
       "from IPython.display import clear_output\nfor i in range(3):\n    clear_output(wait=True)\n    print(i)",
     );
     assert.deepEqual(r.outputs, [{ output_type: "stream", name: "stdout", text: "2\n" }]);
@@ -89,7 +90,7 @@ describe("KernelClient with ipykernel", { skip }, () => {
 
   it("reports an error with its traceback", async () => {
     // stopOnError false: with true, ipykernel 6 also aborts requests arriving just after the error reply.
-    const r = await k.execute("1/0", { stopOnError: false });
+    const r = await executeCell(k, "1/0", { stopOnError: false });
     assert.equal(r.status, "error");
     const e = r.outputs.find((o) => o.output_type === "error");
     assert.ok(e && e.output_type === "error");
@@ -99,18 +100,18 @@ describe("KernelClient with ipykernel", { skip }, () => {
 
   it("times out and interrupts `while True: pass`", async () => {
     // stopOnError false: ipykernel would otherwise abort the next request racing with its error reply.
-    const err = await k.execute("while True: pass", { timeoutMs: 500, stopOnError: false }).then(
+    const err = await executeCell(k, "while True: pass", { timeoutMs: 500, stopOnError: false }).then(
       () => null,
       (e: unknown) => e,
     );
-    assert.ok(err instanceof TimeoutError, String(err));
-    assert.ok(err.settled);
+    assert.ok(err instanceof CellWaitError && err.waitError instanceof TimeoutError, String(err));
+    assert.equal(err.reason, "timeout");
     await k.interrupt();
     const r = await err.settled;
     assert.equal(r.status, "error");
     assert.ok(r.outputs.some((o) => o.output_type === "error" && o.ename === "KeyboardInterrupt"));
     // The kernel still works afterwards.
-    const ok = await k.execute("2+3");
+    const ok = await executeCell(k, "2+3");
     assert.equal(ok.status, "ok");
   });
 
@@ -131,12 +132,12 @@ describe("KernelClient lifecycle with ipykernel", { skip }, () => {
     assert.equal(exit.code, 0);
     assert.equal(k.isAlive(), false);
     assert.equal(fs.existsSync(file), false);
-    await assert.rejects(k.execute("1"));
+    await assert.rejects(executeCell(k, "1"));
   });
 
   it("rejects a running execution when the kernel dies", async () => {
     const k = await KernelClient.start({ argv: IPY_ARGV });
-    const run = k.execute("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)");
+    const run = executeCell(k, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)");
     await assert.rejects(run, (e: unknown) => {
       assert.ok(e instanceof KernelDiedError);
       assert.equal(e.exit.signal, "SIGKILL");

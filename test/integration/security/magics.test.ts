@@ -4,12 +4,13 @@
  * refusals; shell commands in the kernel's cwd with their exit status, no
  * stdin.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "fs";
 import path from "path";
-import { KernelClient, type ExecuteResult } from "../../../kernel/protocol/client";
-import { startTestKernel, stopTestKernel, type TestKernel } from "../../support/kernel-fixture";
+import { KernelClient } from "../../../kernel/protocol/client";
+import { type CellResult, executeCell } from "../../../kernel/runner/execute-cell";
+import { useTestKernel } from "../../support/kernel-fixture";
 import type { NbOutput } from "../../../kernel/runner/outputs";
 
 let kc: KernelClient;
@@ -18,10 +19,10 @@ let dir: string;
 function stream(outputs: NbOutput[], name: "stdout" | "stderr" = "stdout"): string {
   return outputs.map((o) => (o.output_type === "stream" && o.name === name ? o.text : "")).join("");
 }
-async function run(code: string): Promise<ExecuteResult> {
-  return kc.execute(code, { timeoutMs: 30_000, stopOnError: false });
+async function run(code: string): Promise<CellResult> {
+  return executeCell(kc, code, { timeoutMs: 30_000, stopOnError: false });
 }
-async function ok(code: string): Promise<ExecuteResult> {
+async function ok(code: string): Promise<CellResult> {
   const r = await run(code);
   assert.equal(r.status, "ok", `${code}\n→ ${JSON.stringify(r.outputs).slice(0, 500)}`);
   return r;
@@ -36,14 +37,7 @@ function listing(d: string): string[] {
   return fs.readdirSync(d).sort();
 }
 
-let kernel: TestKernel | undefined;
-
-before(async () => {
-  kernel = await startTestKernel("reglab-sec-magics-", (d) => fs.mkdirSync(path.join(d, "sub")));
-  ({ kc, dir } = kernel);
-});
-
-after(() => stopTestKernel(kernel));
+useTestKernel("reglab-sec-magics-", (k) => ({ kc, dir } = k), { prepare: (d) => fs.mkdirSync(path.join(d, "sub")) });
 
 describe("%%writefile", { timeout: 60_000 }, () => {
   test("writes exactly the body, relative to the kernel's cwd", async () => {

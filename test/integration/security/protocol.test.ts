@@ -4,25 +4,20 @@
  * and every socket listens only on the connection file's address.
  * (kernel-protocol.test.ts covers a single flipped signature character.)
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "fs";
 import path from "path";
 import { KernelClient } from "../../../kernel/protocol/client";
-import { startTestKernel, stopTestKernel, type TestKernel } from "../../support/kernel-fixture";
+import { executeCell } from "../../../kernel/runner/execute-cell";
+import { frameAs } from "../../support/wire-frames";
+import { useTestKernel } from "../../support/kernel-fixture";
 import { Signer, encode, newHeader } from "../../../kernel/protocol/wire";
 
 let kc: KernelClient;
 let dir: string;
 
-let kernel: TestKernel | undefined;
-
-before(async () => {
-  kernel = await startTestKernel("reglab-security-");
-  ({ kc, dir } = kernel);
-});
-
-after(() => stopTestKernel(kernel));
+useTestKernel("reglab-security-", (k) => ({ kc, dir } = k));
 
 function executeContent(code: string): Record<string, unknown> {
   return { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false };
@@ -40,7 +35,7 @@ function rejections(): number {
   return (kc.kernelStderr.match(/rejected a message on (shell|control)/g) ?? []).length;
 }
 async function healthy(marker: string): Promise<void> {
-  const r = await kc.execute(`console.log(${JSON.stringify(marker)})`, { timeoutMs: 30_000 });
+  const r = await executeCell(kc, `console.log(${JSON.stringify(marker)})`, { timeoutMs: 30_000 });
   assert.equal(r.status, "ok");
   assert.equal(r.outputs.map((o) => (o.output_type === "stream" ? o.text : "")).join(""), marker + "\n");
 }
@@ -54,32 +49,32 @@ describe("message authentication", { timeout: 60_000 }, () => {
     const other = new Signer("not-the-kernel-key", "hmac-sha256");
     attacks.push(["wrong key", encode(other, { header: newHeader("execute_request", "attacker"), parent_header: {}, metadata: {}, content: executeContent(touch("wrong-key")) })]);
 
-    const truncated = kc.frame("execute_request", executeContent(touch("truncated"))).frames;
+    const truncated = frameAs(kc, "execute_request", executeContent(touch("truncated"))).frames;
     truncated[delimiter(truncated) + 1] = truncated[delimiter(truncated) + 1].subarray(0, 32);
     attacks.push(["truncated signature", truncated]);
 
-    const empty = kc.frame("execute_request", executeContent(touch("empty-sig"))).frames;
+    const empty = frameAs(kc, "execute_request", executeContent(touch("empty-sig"))).frames;
     empty[delimiter(empty) + 1] = Buffer.alloc(0);
     attacks.push(["empty signature", empty]);
 
     // A valid message whose content frame is swapped for other code (signature kept).
-    const tampered = kc.frame("execute_request", executeContent("1 + 1")).frames;
+    const tampered = frameAs(kc, "execute_request", executeContent("1 + 1")).frames;
     tampered[delimiter(tampered) + 5] = Buffer.from(JSON.stringify(executeContent(touch("tampered"))));
     attacks.push(["modified content frame", tampered]);
 
-    const headerSwap = kc.frame("execute_request", executeContent(touch("header-swap"))).frames;
+    const headerSwap = frameAs(kc, "execute_request", executeContent(touch("header-swap"))).frames;
     headerSwap[delimiter(headerSwap) + 2] = Buffer.from(JSON.stringify(newHeader("execute_request", kc.session)));
     attacks.push(["modified header frame", headerSwap]);
 
-    const noSig = kc.frame("execute_request", executeContent(touch("no-sig-frame"))).frames;
+    const noSig = frameAs(kc, "execute_request", executeContent(touch("no-sig-frame"))).frames;
     noSig.splice(delimiter(noSig) + 1, 1);
     attacks.push(["signature frame missing", noSig]);
 
-    const noContent = kc.frame("execute_request", executeContent(touch("no-content"))).frames;
+    const noContent = frameAs(kc, "execute_request", executeContent(touch("no-content"))).frames;
     noContent.splice(delimiter(noContent) + 5, 1);
     attacks.push(["content frame missing", noContent]);
 
-    const noDelim = kc.frame("execute_request", executeContent(touch("no-delim"))).frames;
+    const noDelim = frameAs(kc, "execute_request", executeContent(touch("no-delim"))).frames;
     noDelim.splice(delimiter(noDelim), 1);
     attacks.push(["delimiter missing", noDelim]);
 
@@ -96,7 +91,7 @@ describe("message authentication", { timeout: 60_000 }, () => {
   });
 
   test("an exact replay of a valid message is rejected", async () => {
-    const { frames } = kc.frame("execute_request", executeContent(touch("replayed.txt")));
+    const { frames } = frameAs(kc, "execute_request", executeContent(touch("replayed.txt")));
     await kc.sendRaw("shell", frames);
     await healthy("after the original");
     assert.equal(fs.readFileSync(path.join(dir, "replayed.txt"), "utf8"), "ran\n", "the original runs");
