@@ -7,10 +7,11 @@
  */
 import path from "path";
 import { execFileSync } from "child_process";
+import { NullExecutor } from "../kernel/execution/null-executor";
 import { KernelClient, type KernelLaunch } from "../kernel/protocol/client";
 import { kernelArgv } from "../kernel/kernelspec";
 import { createMagicsLayer } from "../kernel/magics";
-import type { CellExecutor, CellIO, CellOutcome } from "../kernel/execution/types";
+import type { CellExecutor, CellIO } from "../kernel/execution/types";
 import { median, percentile } from "./stats";
 
 export interface KernelBenchRow {
@@ -117,26 +118,6 @@ export async function benchKernels(opts: { quick?: boolean } = {}): Promise<Kern
     await Promise.all(clients.map((c) => c.shutdown().catch(() => c.kill())));
   }
   return rows;
-}
-
-/** A do-nothing executor: isolates what the magics layer itself costs. */
-class NullExecutor implements CellExecutor {
-  readonly locals: Record<string, unknown> = {};
-  async run(): Promise<CellOutcome> {
-    return { status: "ok", hasValue: false };
-  }
-  complete() {
-    return { matches: [], cursorStart: 0, cursorEnd: 0 };
-  }
-  inspect() {
-    return { found: false, data: {} };
-  }
-  isComplete() {
-    return { status: "complete" as const };
-  }
-  interrupt(): void {}
-  reset(): void {}
-  close(): void {}
 }
 
 /** Microseconds the magics layer adds to a plain cell and to a cell with `%` in code. */

@@ -41,6 +41,7 @@ import {
   start,
   type JupyterEnv,
   type Started,
+  waitUntilQuiet,
 } from "../support/frontends";
 import type { Browser, Page } from "playwright-core";
 
@@ -190,20 +191,9 @@ describe("classic Notebook in Chromium runs reglab notebooks and shows the chart
             .map((c) => ({ prompt: c.input_prompt_number ?? null, head: c.get_text().split("\n")[0].slice(0, 70) })),
         };
       });
-    // Done = idle with nothing queued, seen twice a second apart (a cell's reply and the next
-    // cell's start can leave a short gap).
-    const deadline = Date.now() + limitMs;
-    let quiet = 0;
-    let last: PageState = await state();
-    while (quiet < 2) {
-      if (Date.now() > deadline) {
-        await page.screenshot({ path: path.join(shots, `${name}-timeout.png`) });
-        throw new Error(`${name}: still running after ${limitMs / 1000} s: ${JSON.stringify(last)}`);
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-      last = await state();
-      quiet = last.idle && last.running === 0 ? quiet + 1 : 0;
-    }
+    // Done = idle with nothing queued.
+    const shot = path.join(shots, name);
+    const last: PageState = await waitUntilQuiet(page, { name, shot, limitMs }, state, (s) => s.idle && s.running === 0);
     const notRun = last.cells.filter((c) => typeof c.prompt !== "number" && c.head.trim() !== "");
     assert.deepEqual(notRun, [], `${name}: cells without an execution count after Run All`);
     assert.deepEqual(pageErrors, [], `${name}: JavaScript errors in the page`);

@@ -25,7 +25,19 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { CHROMIUM, ROOT, artifactsDir, freePort, jupyterEnv, makeNotebook, readNotebook, start, type JupyterEnv, type Started } from "../support/frontends";
+import {
+  CHROMIUM,
+  ROOT,
+  artifactsDir,
+  freePort,
+  jupyterEnv,
+  makeNotebook,
+  readNotebook,
+  start,
+  type JupyterEnv,
+  type Started,
+  waitUntilQuiet,
+} from "../support/frontends";
 import type { Browser, Page } from "playwright-core";
 
 const MINUTE = 60_000;
@@ -159,19 +171,10 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
       await app.commands.execute("notebook:clear-all-cell-outputs");
       void app.commands.execute("notebook:run-all-cells");
     }, name);
-    const deadline = Date.now() + limitMs;
-    let quiet = 0;
-    let last = await state();
-    // Done = kernel idle, no cell queued and every cell with a count, seen twice a second apart.
-    while (quiet < 2) {
-      if (Date.now() > deadline) {
-        await page.screenshot({ path: path.join(shots, `${name}-timeout.png`) });
-        throw new Error(`${name}: still running after ${limitMs / 1000} s: ${JSON.stringify(last)}`);
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-      last = await state();
-      quiet = last.status === "idle" && last.pending === 0 && last.unexecuted === 0 ? quiet + 1 : 0;
-    }
+    // Done = kernel idle, no cell queued and every cell with a count.
+    const shot = path.join(shots, name);
+    const done = (s: Awaited<ReturnType<typeof state>>) => s.status === "idle" && s.pending === 0 && s.unexecuted === 0;
+    await waitUntilQuiet(page, { name, shot, limitMs }, state, done);
     await page.screenshot({ path: path.join(shots, `${name}.png`) });
     const id = await page.evaluate(
       (path) =>

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { KernelHandler, type Transport } from "../../../../kernel/protocol/handler";
 import { newHeader, type Message, type MessageHeader } from "../../../../kernel/protocol/wire";
 import type { Channel } from "../../../../kernel/protocol/server";
-import type { CellExecutor, CellIO, CellOutcome } from "../../../../kernel/execution/types";
+import type { CellIO, CellOutcome } from "../../../../kernel/execution/types";
+import { NullExecutor } from "../../../../kernel/execution/null-executor";
 
 interface Sent {
   kind: "reply" | "publish";
@@ -34,12 +35,14 @@ class FakeTransport implements Transport {
 }
 
 /** Cells: "fail" errors, "print:<t>" writes t, anything else evaluates to its own text. */
-class FakeExecutor implements CellExecutor {
+class FakeExecutor extends NullExecutor {
   readonly ran: string[] = [];
   /** What the transport had sent when each cell started. */
   readonly seenAtStart: string[][] = [];
-  constructor(private readonly transport: FakeTransport) {}
-  async run(code: string, io: CellIO): Promise<CellOutcome> {
+  constructor(private readonly transport: FakeTransport) {
+    super();
+  }
+  override async run(code: string, io: CellIO): Promise<CellOutcome> {
     this.ran.push(code);
     this.seenAtStart.push(this.transport.sent.map((s) => s.type));
     await new Promise((r) => setImmediate(r));
@@ -50,19 +53,6 @@ class FakeExecutor implements CellExecutor {
     }
     return { status: "ok", hasValue: true, value: code };
   }
-  complete() {
-    return { matches: [], cursorStart: 0, cursorEnd: 0 };
-  }
-  inspect() {
-    return { found: false, data: {} };
-  }
-  isComplete() {
-    return { status: "complete" as const };
-  }
-  interrupt(): void {}
-  readonly locals = {};
-  reset(): void {}
-  close(): void {}
 }
 
 function request(type: string, content: Record<string, unknown>): Message {
