@@ -46,7 +46,8 @@ function probabilities(out: ArrayLike<number> | tf.Tensor, n: number): number[] 
       const cols = out.rank === 2 ? (out.shape[1] ?? 1) : 1;
       if (out.size !== n * cols || cols > 2) {
         throw new Error(
-          `decisionBoundary: predict returned shape [${out.shape.join(", ")}] for ${n} points; expected [${n}], [${n}, 1] or [${n}, 2] (binary classifiers only)`,
+          `decisionBoundary: predict returned shape [${out.shape.join(", ")}] for ${n} points;` +
+          ` expected [${n}], [${n}, 1] or [${n}, 2] (binary classifiers only)`,
         );
       }
       const d = out.dataSync();
