@@ -261,7 +261,8 @@ if (require.main === module) {
       for (const r of res.rows) {
         const ratio = pt && r !== pt ? `${(r.msPerEpoch / pt.msPerEpoch).toFixed(2)}× PyTorch` : "";
         console.log(
-          `${r.name.padEnd(24)} ${r.msPerEpoch.toFixed(0).padStart(7)} ms/epoch  loss ${r.lastLoss.toFixed(3)}  ${ratio.padEnd(14)} [${r.runsOn}]`,
+          `${r.name.padEnd(24)} ${r.msPerEpoch.toFixed(0).padStart(7)} ms/epoch ` +
+          ` loss ${r.lastLoss.toFixed(3)}  ${ratio.padEnd(14)} [${r.runsOn}]`,
         );
       }
     })

@@ -235,7 +235,8 @@ async function classroomSection(users: number[] | undefined): Promise<Row[]> {
         `${p}: CPU per user (kernel + server)`,
         r.kernelCpuS + r.serverCpuS,
         "s",
-        `kernel ${r.kernelCpuS.toFixed(1)} s + server ${r.serverCpuS.toFixed(1)} s; ${r.users} users on ${cores} cores need ≥ ${r.cpuBoundS.toFixed(1)} s`,
+        `kernel ${r.kernelCpuS.toFixed(1)} s + server ${r.serverCpuS.toFixed(1)} s;` +
+        ` ${r.users} users on ${cores} cores need ≥ ${r.cpuBoundS.toFixed(1)} s`,
       ),
       row(
         `${p}: kernel RSS after the notebook`,

@@ -11,10 +11,12 @@ Same architecture: conv3x3x32 relu, maxpool 2, conv3x3x64 relu, maxpool 2,
 flatten in NHWC order (as tfjs), dense 128 relu, dropout, dense 10; Adam;
 CrossEntropyLoss on logits = softmax + categorical cross-entropy.
 """
-import argparse, json, os, re, sys, time
+import argparse, json, os, re
 
 import numpy as np
 import torch
+
+from torch_common import epoch, load_spec, serve
 
 p = argparse.ArgumentParser()
 p.add_argument("--spec", required=True)
@@ -46,42 +48,16 @@ class Net(torch.nn.Module):
         return self.d2(self.drop(torch.relu(self.d1(x))))
 
 
-def epoch(model, opt, x, y, perm, batch):
-    loss_fn = torch.nn.CrossEntropyLoss()
-    model.train()
-    t0 = time.perf_counter()
-    total = torch.zeros(())
-    n = x.shape[0]
-    for i in range(0, n, batch):
-        idx = perm[i : i + batch]
-        opt.zero_grad()
-        loss = loss_fn(model(x[idx]), y[idx])
-        loss.backward()
-        opt.step()
-        total += loss.detach() * idx.shape[0]
-    mean = float(total) / n
-    return (time.perf_counter() - t0) * 1000, mean
-
-
 def main():
-    with open(a.spec) as f:
-        spec = json.load(f)
-    n = spec["n"]
-    x = torch.tensor(spec["x"], dtype=torch.float32).reshape(n, 1, 28, 28)
-    y = torch.tensor(spec["labels"], dtype=torch.int64)
-    perms = [torch.tensor(q, dtype=torch.int64) for q in spec["perms"]]
+    spec, x, y, perms = load_spec(a.spec, lambda spec: (1, 28, 28))
     models = {}
     # Debian's torch is built with BLAS_INFO=generic: it uses whatever libblas.so.3 the system selects.
     m = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
     lib = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
     blas = f"BLAS {m.group(1) if m else 'unknown'} -> {os.path.basename(os.path.dirname(lib))}/{os.path.basename(lib)}"
     print(json.dumps({"ready": True, "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas}), flush=True)
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        cmd = json.loads(line)
-        if cmd.get("quit"):
-            break
+
+    def answer(cmd):
         key = cmd["key"]
         if key not in models:
             torch.manual_seed(0)
@@ -89,7 +65,9 @@ def main():
             models[key] = (m, torch.optim.Adam(m.parameters(), lr=spec["lr"]))
         m, opt = models[key]
         ms, loss = epoch(m, opt, x, y, perms[int(cmd["perm"]) % len(perms)], int(cmd["batch"]))
-        print(json.dumps({"ms": ms, "loss": loss}), flush=True)
+        return {"ms": ms, "loss": loss}
+
+    serve(answer)
 
 
 main()

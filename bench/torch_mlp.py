@@ -28,10 +28,12 @@ torch.get_num_threads() says). Standalone: PyTorch's default, or --threads.
 Standalone: /usr/bin/python3 bench/torch_mlp.py --batch 64 --epochs 5
 (random init and shuffles; prints {"msPerEpoch": [...], "threads": N, "torch": version}).
 """
-import argparse, ctypes, gzip, json, os, subprocess, sys, time
+import argparse, ctypes, gzip, json, os, subprocess, time
 
 import numpy as np
 import torch
+
+from torch_common import epoch, load_spec, serve
 
 p = argparse.ArgumentParser()
 p.add_argument("--spec", help="JSON spec from bench/training.ts; worker mode")
@@ -151,42 +153,15 @@ def optimizer(model, l2, lr):
     return torch.optim.Adam([{"params": weights, "weight_decay": l2}, {"params": biases, "weight_decay": 0.0}], lr=lr)
 
 
-def epoch(model, opt, x, y, perm, batch):
-    loss_fn = torch.nn.CrossEntropyLoss()
-    model.train()
-    t0 = time.perf_counter()
-    total = torch.zeros(())
-    n = x.shape[0]
-    for i in range(0, n, batch):
-        idx = perm[i : i + batch]
-        opt.zero_grad()
-        loss = loss_fn(model(x[idx]), y[idx])
-        loss.backward()
-        opt.step()
-        total += loss.detach() * idx.shape[0]
-    mean = float(total) / n  # one sync per epoch, as reglab's train
-    return (time.perf_counter() - t0) * 1000, mean
-
-
 def worker(spec_path):
-    with open(spec_path) as f:
-        spec = json.load(f)
-    n = spec["n"]
-    x = torch.tensor(spec["x"], dtype=torch.float32).reshape(n, spec["sizes"][0])
-    y = torch.tensor(spec["labels"], dtype=torch.int64)
-    perms = [torch.tensor(q, dtype=torch.int64) for q in spec["perms"]]
+    spec, x, y, perms = load_spec(spec_path, lambda spec: (spec["sizes"][0],))
     models = {}
     default_threads = torch.get_num_threads()
     print(json.dumps({"ready": True, "threads": default_threads, "torch": torch.__version__, "blas": blas_info()}), flush=True)
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        cmd = json.loads(line)
-        if cmd.get("quit"):
-            break
+
+    def answer(cmd):
         if "matmul" in cmd:
-            print(json.dumps({"gflops": matmul_gflops(int(cmd["matmul"]))}), flush=True)
-            continue
+            return {"gflops": matmul_gflops(int(cmd["matmul"]))}
         threads = int(cmd.get("threads", default_threads))
         set_threads(threads)
         b = int(cmd["batch"])
@@ -197,7 +172,9 @@ def worker(spec_path):
             models[key] = (m, optimizer(m, spec["l2"], spec["lr"]))
         m, opt = models[key]
         ms, loss = epoch(m, opt, x, y, perms[int(cmd["perm"]) % len(perms)], b)
-        print(json.dumps({"ms": ms, "loss": loss}), flush=True)
+        return {"ms": ms, "loss": loss}
+
+    serve(answer)
 
 
 def standalone():

@@ -2,7 +2,7 @@
  * Faster wasm kernels for training, registered over tfjs-backend-wasm 4.22's
  * own when the wasm backend is loaded (measurements in BENCHMARKS.md). Each
  * wrapper computes the same values as the kernel it replaces; tested against
- * the cpu backend in test/perf-wasm-kernels.test.ts. The gradient kernels
+ * the cpu backend in test/unit/backend/wasm-kernels.test.ts. The gradient kernels
  * that wasm lacks (conv nets, embeddings) live in src/backend/, tested in
  * test/unit/backend/wasm-conv-grads.test.ts.
  */
@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { registerConv2dGrads } from "./backend/conv2d-grads";
 import { registerSegmentSum } from "./backend/segment-sum";
 import { registerExplicitSamePadding } from "./backend/same-padding";
+import { wrapWasmKernel } from "./backend/wrap-kernel";
 
 /** Register every wrapper below (call once, after the wasm backend package is loaded). */
 export function patchWasmKernels(): void {
@@ -35,57 +36,52 @@ export function patchWasmKernels(): void {
  * cheaper as (W dY^T)^T. Same products and sums, so results agree to rounding.
  */
 function transposeFreeMatMul(kernelName: "BatchMatMul" | "_FusedMatMul"): void {
-  const original = tf.getKernel(kernelName, "wasm");
   const transpose = tf.getKernel("Transpose", "wasm");
-  if (!original || !transpose) return;
-  tf.unregisterKernel(kernelName, "wasm");
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const { inputs, backend, attrs } = args;
-      const tA = Boolean(attrs?.transposeA);
-      const tB = Boolean(attrs?.transposeB);
-      if (!tA && !tB) return original.kernelFunc(args);
-      const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const batch = (x: tf.TensorInfo) => tf.util.sizeFromShape(x.shape.slice(0, -2));
-      // Batched products take the naive loop whatever the flags: leave them alone.
-      if (batch(a) !== 1 || batch(b) !== 1) return original.kernelFunc(args);
-      const temps: tf.TensorInfo[] = [];
-      const swapLastTwo = (x: tf.TensorInfo): tf.TensorInfo => {
-        const perm = x.shape.map((_, i) => i);
-        perm.splice(-2, 2, x.shape.length - 1, x.shape.length - 2);
-        const t = transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
-        temps.push(t);
-        return t;
-      };
-      const untransposed = { ...attrs, transposeA: false, transposeB: false };
-      const sizeA = tf.util.sizeFromShape(a.shape);
-      const sizeB = tf.util.sizeFromShape(b.shape);
-      const sizeC = a.shape[a.shape.length - (tA ? 1 : 2)] * b.shape[b.shape.length - (tB ? 2 : 1)];
-      const direct = (tA ? sizeA : 0) + (tB ? sizeB : 0) + sizeB;
-      const swapped = (tB ? 0 : sizeB) + (tA ? 0 : sizeA) + sizeA + sizeC;
-      try {
-        if (kernelName === "BatchMatMul" && swapped < direct) {
-          const ct = original.kernelFunc({
-            inputs: { a: tB ? b : swapLastTwo(b), b: tA ? a : swapLastTwo(a) },
-            backend,
-            attrs: untransposed,
-          }) as tf.TensorInfo;
-          temps.push(ct);
-          const c = swapLastTwo(ct);
-          temps.pop();
-          return c;
-        }
-        return original.kernelFunc({
-          inputs: { ...inputs, a: tA ? swapLastTwo(a) : a, b: tB ? swapLastTwo(b) : b },
+  if (!transpose) return;
+  wrapWasmKernel(kernelName, (original) => (args) => {
+    const { inputs, backend, attrs } = args;
+    const tA = Boolean(attrs?.transposeA);
+    const tB = Boolean(attrs?.transposeB);
+    if (!tA && !tB) return original.kernelFunc(args);
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const batch = (x: tf.TensorInfo) => tf.util.sizeFromShape(x.shape.slice(0, -2));
+    // Batched products take the naive loop whatever the flags: leave them alone.
+    if (batch(a) !== 1 || batch(b) !== 1) return original.kernelFunc(args);
+    const temps: tf.TensorInfo[] = [];
+    const swapLastTwo = (x: tf.TensorInfo): tf.TensorInfo => {
+      const perm = x.shape.map((_, i) => i);
+      perm.splice(-2, 2, x.shape.length - 1, x.shape.length - 2);
+      const t = transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+      temps.push(t);
+      return t;
+    };
+    const untransposed = { ...attrs, transposeA: false, transposeB: false };
+    const sizeA = tf.util.sizeFromShape(a.shape);
+    const sizeB = tf.util.sizeFromShape(b.shape);
+    const sizeC = a.shape[a.shape.length - (tA ? 1 : 2)] * b.shape[b.shape.length - (tB ? 2 : 1)];
+    const direct = (tA ? sizeA : 0) + (tB ? sizeB : 0) + sizeB;
+    const swapped = (tB ? 0 : sizeB) + (tA ? 0 : sizeA) + sizeA + sizeC;
+    try {
+      if (kernelName === "BatchMatMul" && swapped < direct) {
+        const ct = original.kernelFunc({
+          inputs: { a: tB ? b : swapLastTwo(b), b: tA ? a : swapLastTwo(a) },
           backend,
           attrs: untransposed,
-        });
-      } finally {
-        // Kernel-internal temporaries are not tracked by the engine: free them here.
-        for (const t of temps) (backend as { disposeData(id: tf.DataId): void }).disposeData(t.dataId);
+        }) as tf.TensorInfo;
+        temps.push(ct);
+        const c = swapLastTwo(ct);
+        temps.pop();
+        return c;
       }
-    },
+      return original.kernelFunc({
+        inputs: { ...inputs, a: tA ? swapLastTwo(a) : a, b: tB ? swapLastTwo(b) : b },
+        backend,
+        attrs: untransposed,
+      });
+    } finally {
+      // Kernel-internal temporaries are not tracked by the engine: free them here.
+      for (const t of temps) (backend as { disposeData(id: tf.DataId): void }).disposeData(t.dataId);
+    }
   });
 }
 
@@ -98,17 +94,11 @@ function transposeFreeMatMul(kernelName: "BatchMatMul" | "_FusedMatMul"): void {
  * what the cpu backend does.
  */
 function sharedIdentity(): void {
-  const original = tf.getKernel("Identity", "wasm");
-  if (!original) return;
-  tf.unregisterKernel("Identity", "wasm");
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === "string") return original.kernelFunc(args);
-      (args.backend as { incRef(id: tf.DataId): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
+  wrapWasmKernel("Identity", (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string") return original.kernelFunc(args);
+    (args.backend as { incRef(id: tf.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
 }
 
@@ -120,27 +110,21 @@ function sharedIdentity(): void {
  * heap to heap; anything else goes to the original kernel.
  */
 function viewSlice(): void {
-  const original = tf.getKernel("Slice", "wasm");
-  if (!original) return;
-  tf.unregisterKernel("Slice", "wasm");
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const attrs = args.attrs as { begin: number | number[]; size?: number | number[] };
-      if (x.dtype === "string") return original.kernelFunc(args);
-      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
-      if (!tf.slice_util.isSliceContinous(x.shape, begin, size)) return original.kernelFunc(args);
-      const backend = args.backend as WasmHeapBackend;
-      const out = backend.makeOutput(size, x.dtype);
-      const n = tf.util.sizeFromShape(size);
-      if (n > 0) {
-        const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
-        // Views taken after makeOutput: its malloc may grow (and move) the heap.
-        backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x).subarray(offset, offset + n));
-      }
-      return out;
-    },
+  wrapWasmKernel("Slice", (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const attrs = args.attrs as { begin: number | number[]; size?: number | number[] };
+    if (x.dtype === "string") return original.kernelFunc(args);
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+    if (!tf.slice_util.isSliceContinous(x.shape, begin, size)) return original.kernelFunc(args);
+    const backend = args.backend as WasmHeapBackend;
+    const out = backend.makeOutput(size, x.dtype);
+    const n = tf.util.sizeFromShape(size);
+    if (n > 0) {
+      const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
+      // Views taken after makeOutput: its malloc may grow (and move) the heap.
+      backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x).subarray(offset, offset + n));
+    }
+    return out;
   });
 }
 

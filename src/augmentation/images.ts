@@ -83,3 +83,28 @@ export function warp(x: tf.Tensor4D, matrices: number[][], options: WarpOptions,
     ) as tf.Tensor4D;
   });
 }
+
+/**
+ * Warp image i about the image centre (cx, cy) = ((w - 1) / 2, (h - 1) / 2) by the matrix `matrix(params[i], cx, cy)`
+ * gives, bilinear by default; `params` holds one value per image (`what` names them in the error).
+ */
+export function warpAboutCentre(
+  fn: string,
+  x: tf.Tensor4D,
+  params: number[],
+  what: string,
+  matrix: (p: number, cx: number, cy: number) => number[],
+  options: WarpOptions,
+): tf.Tensor4D {
+  checkImages(fn, x);
+  const [n, h, w] = x.shape;
+  if (params.length !== n) throw new Error(`${fn}: need ${n} ${what} (one per image), got ${params.length}`);
+  const cx = (w - 1) / 2;
+  const cy = (h - 1) / 2;
+  return warp(
+    x,
+    params.map((p) => matrix(p, cx, cy)),
+    options,
+    "bilinear",
+  );
+}

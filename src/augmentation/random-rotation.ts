@@ -7,26 +7,17 @@
  * points take the fill value.
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkImages, checkNumber, drawRng, onImages, warp, type BatchTransform, type WarpOptions } from "./images";
+import { checkNumber, drawRng, onImages, warpAboutCentre, type BatchTransform, type WarpOptions } from "./images";
 
 /** Rotate image i by degrees[i]. */
 export function rotateImages(x: tf.Tensor4D, degrees: number[], options: WarpOptions = {}): tf.Tensor4D {
-  checkImages("rotateImages", x);
-  const [n, h, w] = x.shape;
-  if (degrees.length !== n) throw new Error(`rotateImages: need ${n} angles (one per image), got ${degrees.length}`);
-  const cx = (w - 1) / 2;
-  const cy = (h - 1) / 2;
-  return warp(
-    x,
-    degrees.map((deg) => {
-      const t = (deg * Math.PI) / 180;
-      const cos = Math.cos(t);
-      const sin = Math.sin(t);
-      return [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, 0, 0];
-    }),
-    options,
-    "bilinear",
-  );
+  const rotation = (deg: number, cx: number, cy: number) => {
+    const t = (deg * Math.PI) / 180;
+    const cos = Math.cos(t);
+    const sin = Math.sin(t);
+    return [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, 0, 0];
+  };
+  return warpAboutCentre("rotateImages", x, degrees, "angles", rotation, options);
 }
 
 export interface RandomRotationOptions extends WarpOptions {

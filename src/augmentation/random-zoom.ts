@@ -4,24 +4,15 @@
  * fill value). Bilinear reads by default.
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkImages, checkNumber, drawRng, onImages, warp, type BatchTransform, type WarpOptions } from "./images";
+import { checkNumber, drawRng, onImages, warpAboutCentre, type BatchTransform, type WarpOptions } from "./images";
 
 /** Scale image i by factors[i] (> 0). */
 export function zoomImages(x: tf.Tensor4D, factors: number[], options: WarpOptions = {}): tf.Tensor4D {
-  checkImages("zoomImages", x);
-  const [n, h, w] = x.shape;
-  if (factors.length !== n) throw new Error(`zoomImages: need ${n} factors (one per image), got ${factors.length}`);
-  const cx = (w - 1) / 2;
-  const cy = (h - 1) / 2;
-  return warp(
-    x,
-    factors.map((s) => {
-      if (!(s > 0)) throw new RangeError(`zoomImages: factors must be > 0, got ${s}`);
-      return [1 / s, 0, cx - cx / s, 0, 1 / s, cy - cy / s, 0, 0];
-    }),
-    options,
-    "bilinear",
-  );
+  const zoom = (s: number, cx: number, cy: number) => {
+    if (!(s > 0)) throw new RangeError(`zoomImages: factors must be > 0, got ${s}`);
+    return [1 / s, 0, cx - cx / s, 0, 1 / s, cy - cy / s, 0, 0];
+  };
+  return warpAboutCentre("zoomImages", x, factors, "factors", zoom, options);
 }
 
 export interface RandomZoomOptions extends WarpOptions {

@@ -21,6 +21,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { composite, type KernelArgs, type KernelCalls } from "./kernel-calls";
+import { wrapWasmKernel } from "./wrap-kernel";
 
 const BACKEND = "wasm";
 
@@ -101,13 +102,7 @@ export function registerConv2dGrads(): void {
   if (!tf.getKernel("Conv2DBackpropFilter", BACKEND)) {
     tf.registerKernel({ kernelName: "Conv2DBackpropFilter", backendName: BACKEND, kernelFunc: conv2dBackpropFilter as tf.KernelFunc });
   }
-  const original = tf.getKernel("Conv2DBackpropInput", BACKEND);
-  if (!original) return;
-  tf.unregisterKernel("Conv2DBackpropInput", BACKEND);
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => conv2dBackpropInput(args, original.kernelFunc),
-  });
+  wrapWasmKernel("Conv2DBackpropInput", (original) => (args) => conv2dBackpropInput(args, original.kernelFunc));
 }
 
 /** dx for Conv2DBackpropInput inputs {dy, filter}, attrs {inputShape, strides, pad, dataFormat, dimRoundingMode}. */

@@ -7,8 +7,8 @@
  * tfjs-core's own conv_util), which XNNPACK handles correctly.
  */
 import * as tf from "@tensorflow/tfjs";
+import { wrapWasmKernel } from "./wrap-kernel";
 
-const BACKEND = "wasm";
 const KERNELS = [
   { name: "Conv2D", depthwise: false },
   { name: "FusedConv2D", depthwise: false },
@@ -18,34 +18,28 @@ const KERNELS = [
 
 export function registerExplicitSamePadding(): void {
   for (const { name, depthwise } of KERNELS) {
-    const original = tf.getKernel(name, BACKEND);
-    if (!original) continue;
-    tf.unregisterKernel(name, BACKEND);
-    tf.registerKernel({
-      ...original,
-      kernelFunc: (args) => {
-        type Pair = number | [number, number];
-        const attrs = args.attrs as { pad?: unknown; strides: Pair; dilations?: Pair } & tf.NamedAttrMap;
-        if (attrs.pad !== "same") return original.kernelFunc(args);
-        const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-        const info = tf.backend_util.computeConv2DInfo(
-          x.shape as [number, number, number, number],
-          filter.shape as [number, number, number, number],
-          attrs.strides,
-          attrs.dilations ?? 1,
-          "same",
-          undefined,
-          depthwise,
-        );
-        const { top, bottom, left, right } = info.padInfo;
-        const pad: tf.backend_util.ExplicitPadding = [
-          [0, 0],
-          [top, bottom],
-          [left, right],
-          [0, 0],
-        ];
-        return original.kernelFunc({ ...args, attrs: { ...attrs, pad } as unknown as tf.NamedAttrMap });
-      },
+    wrapWasmKernel(name, (original) => (args) => {
+      type Pair = number | [number, number];
+      const attrs = args.attrs as { pad?: unknown; strides: Pair; dilations?: Pair } & tf.NamedAttrMap;
+      if (attrs.pad !== "same") return original.kernelFunc(args);
+      const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        filter.shape as [number, number, number, number],
+        attrs.strides,
+        attrs.dilations ?? 1,
+        "same",
+        undefined,
+        depthwise,
+      );
+      const { top, bottom, left, right } = info.padInfo;
+      const pad: tf.backend_util.ExplicitPadding = [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ];
+      return original.kernelFunc({ ...args, attrs: { ...attrs, pad } as unknown as tf.NamedAttrMap });
     });
   }
 }

@@ -13,8 +13,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { Chart } from "./chart";
 import { toMatrix, toNumbers, round6, type MatrixInput, type NumericInput } from "./data";
-import { contourSegments } from "./marching-squares";
-import { rasterDataURL, rasterLayer } from "./raster";
+import { placedRaster, roundedSegments, segmentLayer } from "./grid-layers";
+import { rasterDataURL } from "./raster";
 
 export type PredictFn = (points: number[][]) => ArrayLike<number> | tf.Tensor;
 
@@ -46,7 +46,8 @@ function probabilities(out: ArrayLike<number> | tf.Tensor, n: number): number[] 
       const cols = out.rank === 2 ? (out.shape[1] ?? 1) : 1;
       if (out.size !== n * cols || cols > 2) {
         throw new Error(
-          `decisionBoundary: predict returned shape [${out.shape.join(", ")}] for ${n} points; expected [${n}], [${n}, 1] or [${n}, 2] (binary classifiers only)`,
+          `decisionBoundary: predict returned shape [${out.shape.join(", ")}] for ${n} points;` +
+          ` expected [${n}], [${n}, 1] or [${n}, 2] (binary classifiers only)`,
         );
       }
       const d = out.dataSync();
@@ -111,7 +112,7 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
   const xDomain: [number, number] = options.xDomain ?? [xs[0] - dx / 2, xs[xs.length - 1] + dx / 2];
   const yDomain: [number, number] = options.yDomain ?? [ys[0] - dy / 2, ys[ys.length - 1] + dy / 2];
 
-  const boundary = contourSegments(xs, ys, p, [0.5]).map((s) => ({ x: round6(s.x), y: round6(s.y), x2: round6(s.x2), y2: round6(s.y2) }));
+  const boundary = roundedSegments(xs, ys, p, [0.5]);
   const names = options.classNames;
   const points = pts.map((r, k) => {
     const lab = rawLabels.length ? rawLabels[k] : 0;
@@ -119,10 +120,6 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
     return { x: round6(r[0]), y: round6(r[1]), class: cls };
   });
   const classOrder = names ?? [...new Set(points.map((q) => q.class))].sort();
-  const xScale = { domain: xDomain.map(round6), nice: false, zero: false };
-  const yScale = { domain: yDomain.map(round6), nice: false, zero: false };
-  const xT = options.xTitle ?? "x₁";
-  const yT = options.yTitle ?? "x₂";
   const height = options.height ?? 360;
   const width = options.width ?? height;
   // Centres -> the raster covers [xs0 - dx/2, xsN + dx/2]; the plot domain may differ, so the
@@ -131,14 +128,9 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
   const gx1 = xs[xs.length - 1] + dx / 2;
   const gy0 = ys[0] - dy / 2;
   const gy1 = ys[ys.length - 1] + dy / 2;
-  const pxW = (width * (gx1 - gx0)) / (xDomain[1] - xDomain[0]);
-  const pxH = (height * (gy1 - gy0)) / (yDomain[1] - yDomain[0]);
   const url = rasterDataURL(p, { scheme: "blueorange", domain: [0, 1], opacity: 0.8 });
-  const grid = rasterLayer(url, round6(gx0), round6(gy1), round6(pxW), round6(pxH));
-  const gridEnc = grid.encoding as Record<string, Record<string, unknown>>;
-  // About one x tick per 70 px: vega's default (one per 40 px) drops labels like "−1.0" on narrow plots.
-  gridEnc.x = { ...gridEnc.x, scale: xScale, title: xT, axis: { tickCount: Math.max(2, Math.floor(width / 70)) } };
-  gridEnc.y = { ...gridEnc.y, scale: yScale, title: yT };
+  const plot = { width, height, xDomain, yDomain, xTitle: options.xTitle ?? "x₁", yTitle: options.yTitle ?? "x₂" };
+  const grid = placedRaster(url, [gx0, gx1, gy0, gy1], plot);
   const layers: Array<Record<string, unknown>> = [
     grid,
     {
@@ -149,16 +141,7 @@ export function decisionBoundary(options: DecisionBoundaryOptions): Chart {
     },
   ];
   if (boundary.length) {
-    layers.push({
-      data: { values: boundary },
-      mark: { type: "rule", clip: true, color: "#222222", strokeWidth: 2 },
-      encoding: {
-        x: { field: "x", type: "quantitative" },
-        y: { field: "y", type: "quantitative" },
-        x2: { field: "x2" },
-        y2: { field: "y2" },
-      },
-    });
+    layers.push(segmentLayer(boundary, { color: "#222222", strokeWidth: 2 }));
   }
   if (points.length) {
     layers.push({

@@ -11,8 +11,9 @@
  */
 import { Chart } from "./chart";
 import { toMatrix, round6, type MatrixInput } from "./data";
-import { contourSegments, quantileLevels, sampleGrid } from "./marching-squares";
-import { rasterDataURL, rasterLayer } from "./raster";
+import { quantileLevels, sampleGrid } from "./marching-squares";
+import { placedRaster, roundedSegments, segmentLayer } from "./grid-layers";
+import { rasterDataURL } from "./raster";
 
 export type Surface = (w1: number, w2: number) => number;
 
@@ -78,39 +79,17 @@ export function lossContours(options: LossContoursOptions): Chart {
     }
     bands.push(row);
   }
-  const rnd = (s: { x: number; y: number; x2: number; y2: number }) => ({
-    x: round6(s.x),
-    y: round6(s.y),
-    x2: round6(s.x2),
-    y2: round6(s.y2),
-  });
-  const lossLines = contourSegments(xs, ys, z, levels).map(rnd);
+  const lossLines = roundedSegments(xs, ys, z, levels);
 
-  const xScale = { domain: xDomain.map(round6), nice: false, zero: false };
-  const yScale = { domain: yDomain.map(round6), nice: false, zero: false };
   const height = options.height ?? 400;
   const width = options.width ?? height;
   // The bands are one raster image (raster.ts) placed on the grid's extent, clipped to the plot.
-  const pxW = (width * (xs[xs.length - 1] - xs[0])) / (xDomain[1] - xDomain[0]);
-  const pxH = (height * (ys[ys.length - 1] - ys[0])) / (yDomain[1] - yDomain[0]);
   const url = rasterDataURL(bands, { scheme: "blues", reverse: true, domain: [0, levels.length + 3] });
-  const raster = rasterLayer(url, round6(xs[0]), round6(ys[ys.length - 1]), round6(pxW), round6(pxH));
-  const enc = raster.encoding as Record<string, Record<string, unknown>>;
-  // About one x tick per 70 px, so that flush edge labels do not push neighbours out (see boundary.ts).
-  enc.x = { ...enc.x, scale: xScale, title: "w₁", axis: { tickCount: Math.max(2, Math.floor(width / 70)) } };
-  enc.y = { ...enc.y, scale: yScale, title: "w₂" };
+  const extent: [number, number, number, number] = [xs[0], xs[xs.length - 1], ys[0], ys[ys.length - 1]];
+  const raster = placedRaster(url, extent, { width, height, xDomain, yDomain, xTitle: "w₁", yTitle: "w₂" });
   const layers: Array<Record<string, unknown>> = [
     raster,
-    {
-      data: { values: lossLines },
-      mark: { type: "rule", clip: true, color: "#0b3c6b", strokeWidth: 1.2, opacity: 0.8 },
-      encoding: {
-        x: { field: "x", type: "quantitative" },
-        y: { field: "y", type: "quantitative" },
-        x2: { field: "x2" },
-        y2: { field: "y2" },
-      },
-    },
+    segmentLayer(lossLines, { color: "#0b3c6b", strokeWidth: 1.2, opacity: 0.8 }),
   ];
   if (options.penalty) {
     const pen = typeof options.penalty === "function" ? options.penalty : PENALTIES[options.penalty];
@@ -125,16 +104,7 @@ export function lossContours(options: LossContoursOptions): Chart {
       if (typeof options.penalty === "string" && options.penalty === "l2") pLevels = [through / 9, (4 * through) / 9, through];
       if (typeof options.penalty === "string" && options.penalty === "l1") pLevels = [through / 3, (2 * through) / 3, through];
     }
-    layers.push({
-      data: { values: contourSegments(xs, ys, pz, pLevels).map(rnd) },
-      mark: { type: "rule", clip: true, color: "#D55E00", strokeWidth: 2 },
-      encoding: {
-        x: { field: "x", type: "quantitative" },
-        y: { field: "y", type: "quantitative" },
-        x2: { field: "x2" },
-        y2: { field: "y2" },
-      },
-    });
+    layers.push(segmentLayer(roundedSegments(xs, ys, pz, pLevels), { color: "#D55E00", strokeWidth: 2 }));
   }
   if (options.path !== undefined) {
     const path = toMatrix(options.path, "lossContours path");

@@ -137,7 +137,9 @@ export class TrainingProgress {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.headless) {
-      console.log(`${this.title}: done, ${this.epochsDone} epochs in ${formatDuration(Date.now() - this.start)}${this.metricsText(" — ")}`);
+      console.log(
+        `${this.title}: done, ${this.epochsDone} epochs in ${formatDuration(Date.now() - this.start)}${this.metricsText(" — ")}`,
+      );
       return;
     }
     this.render();
@@ -186,7 +188,8 @@ export class TrainingProgress {
     const batchPart =
       !this.finished && this.batchesPerEpoch && this.curBatch >= 0 ? ` batch ${this.curBatch + 1}/${this.batchesPerEpoch}` : "";
     const etaPart = this.finished || f >= 1 ? "" : `, ETA ${formatDuration(eta)}`;
-    return `${withTitle ? `${this.title} [${bar}] ` : ""}${Math.round(f * 100)}% epoch ${shownEpoch}/${this.epochs}${batchPart} | ${formatDuration(elapsed)}${etaPart}${this.metricsText(" | ")}`;
+    return `${withTitle ? `${this.title} [${bar}] ` : ""}${Math.round(f * 100)}% epoch ${shownEpoch}/${this.epochs}${batchPart}` +
+      ` | ${formatDuration(elapsed)}${etaPart}${this.metricsText(" | ")}`;
   }
 
   private html(png?: { base64: string; width: number }): string {
@@ -209,7 +212,8 @@ export class TrainingProgress {
       : "";
     return (
       `<div style="font-family:sans-serif;font-size:13px;line-height:1.5">` +
-      `<div><b>${escapeHtml(this.title)}</b> — epoch ${shownEpoch}/${this.epochs}${batchPart} · ${formatDuration(elapsed)} · ${status}</div>` +
+      `<div><b>${escapeHtml(this.title)}</b> — epoch ${shownEpoch}/${this.epochs}${batchPart}` +
+      ` · ${formatDuration(elapsed)} · ${status}</div>` +
       `<div style="width:320px;height:10px;background:#e5e5e5;border-radius:3px;overflow:hidden">` +
       `<div style="width:${pct}%;height:100%;background:#0072B2"></div></div>` +
       (cells ? `<table style="border:none;margin:2px 0"><tr>${cells}</tr></table>` : "") +

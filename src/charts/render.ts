@@ -188,7 +188,8 @@ function walk(spec: unknown, path: string, inh: Inherited, problems: string[]): 
       );
     } else if (usesField && !hasData) {
       problems.push(
-        `${path || "the chart"} encodes fields but has no data: add data: {values: [...rows]} (at the top level or in ${path ? "this view" : "each layer"})`,
+        `${path || "the chart"} encodes fields but has no data:` +
+        ` add data: {values: [...rows]} (at the top level or in ${path ? "this view" : "each layer"})`,
       );
     }
     return;

@@ -150,7 +150,8 @@ export function sweepChart(input: SweepRow[] | FrameLike, opts: SweepOptions): C
   const agg = aggregateSweep(rows, options);
   if (options.logX && agg.some((a) => a.x <= 0)) {
     throw new Error(
-      `sweepChart: logX needs ${options.x} > 0; got ${Math.min(...agg.map((a) => a.x))} (use e.g. a small positive value for "no regularization")`,
+      `sweepChart: logX needs ${options.x} > 0; got ${Math.min(...agg.map((a) => a.x))}` +
+      ` (use e.g. a small positive value for "no regularization")`,
     );
   }
   const band = options.band ?? "minmax";

@@ -150,6 +150,11 @@ export interface HeatmapOptions {
 /** Cells above this are refused: a chart of more rects is slow and unreadable. */
 const MAX_CELLS = 60_000;
 
+/** A heatmap axis: the cell index `field` on exactly `domain`, integer ticks, no grid. */
+function cellAxis(field: "r" | "c", title: string, domain: [number, number]): Record<string, unknown> {
+  return { field, type: "quantitative", title, scale: { domain, nice: false, zero: false }, axis: { tickMinStep: 1, grid: false } };
+}
+
 export function heatmap(matrix: MatrixInput, options: HeatmapOptions = {}): Chart {
   const rows = toMatrix(matrix, "heatmap");
   const nr = rows.length;
@@ -181,21 +186,10 @@ export function heatmap(matrix: MatrixInput, options: HeatmapOptions = {}): Char
     ],
     mark: { type: "rect" },
     encoding: {
-      x: {
-        field: "c",
-        type: "quantitative",
-        title: options.xTitle ?? "column",
-        scale: { domain: [0, nc], nice: false, zero: false },
-        axis: { tickMinStep: 1, grid: false },
-      },
+      x: cellAxis("c", options.xTitle ?? "column", [0, nc]),
       x2: { field: "c2" },
-      y: {
-        field: "r",
-        type: "quantitative",
-        title: options.yTitle ?? "row",
-        scale: { domain: [nr, 0], nice: false, zero: false },
-        axis: { tickMinStep: 1, grid: false },
-      },
+      // Rows grow downwards.
+      y: cellAxis("r", options.yTitle ?? "row", [nr, 0]),
       y2: { field: "r2" },
       color: {
         field: "v",

@@ -5,7 +5,7 @@
  * by default, so that an unregularized model overfits.
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkCount, checkNoise, makeRng } from "./types";
+import { checkedOptions, makeRng } from "./types";
 
 export interface D2lLinearOptions {
   d?: number;
@@ -26,16 +26,9 @@ export interface RegressionSet {
 }
 
 export function d2lLinear(options: D2lLinearOptions = {}): { train: RegressionSet; test: RegressionSet; w: number[]; b: number } {
-  const d = options.d ?? 200;
-  const nTrain = options.nTrain ?? 20;
-  const nTest = options.nTest ?? 100;
-  const noise = options.noise ?? 0.01;
   const wv = options.w ?? 0.01;
   const b = options.b ?? 0.05;
-  checkCount("d2lLinear: d", d);
-  checkCount("d2lLinear: nTrain", nTrain);
-  checkCount("d2lLinear: nTest", nTest);
-  checkNoise(noise);
+  const { d, nTrain, nTest, noise } = checkedOptions("d2lLinear", options, { d: 200, nTrain: 20, nTest: 100 }, 0.01);
   const r = makeRng(options.seed);
   const make = (n: number): RegressionSet => {
     const x = new Float32Array(n * d);

@@ -6,7 +6,7 @@
  * exploding); fitting the first k columns fits a degree-(k-1) polynomial.
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkCount, checkNoise, makeRng, type GeneratorOptions } from "./types";
+import { checkedOptions, makeRng, type GeneratorOptions } from "./types";
 
 export interface PolynomialOptions extends GeneratorOptions {
   coefficients?: number[];
@@ -26,13 +26,8 @@ export interface PolynomialData {
 }
 
 export function polynomial(options: PolynomialOptions = {}): PolynomialData {
-  const n = options.n ?? 100;
-  const noise = options.noise ?? 0.1;
   const coefficients = options.coefficients ?? [5, 1.2, -3.4, 5.6];
-  const maxDegree = options.maxDegree ?? 20;
-  checkCount("polynomial: n", n);
-  checkCount("polynomial: maxDegree", maxDegree);
-  checkNoise(noise);
+  const { n, maxDegree, noise } = checkedOptions("polynomial", options, { n: 100, maxDegree: 20 }, 0.1);
   if (coefficients.length > maxDegree)
     throw new RangeError(`polynomial: ${coefficients.length} coefficients need maxDegree >= ${coefficients.length}`);
   const r = makeRng(options.seed);

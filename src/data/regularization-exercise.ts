@@ -7,7 +7,7 @@
  * the boundary are noisy, as in the original). Defaults: 211 training and
  * 200 test points, as the exercise.
  */
-import { checkCount, checkNoise, labeled, makeRng, type LabeledData } from "./types";
+import { checkedOptions, labeled, makeRng, type LabeledData } from "./types";
 
 export interface RegularizationExerciseOptions {
   nTrain?: number;
@@ -18,12 +18,7 @@ export interface RegularizationExerciseOptions {
 }
 
 export function regularizationExercise(options: RegularizationExerciseOptions = {}): { train: LabeledData; test: LabeledData } {
-  const nTrain = options.nTrain ?? 211;
-  const nTest = options.nTest ?? 200;
-  const noise = options.noise ?? 0.12;
-  checkCount("regularizationExercise: nTrain", nTrain);
-  checkCount("regularizationExercise: nTest", nTest);
-  checkNoise(noise);
+  const { nTrain, nTest, noise } = checkedOptions("regularizationExercise", options, { nTrain: 211, nTest: 200 }, 0.12);
   const r = makeRng(options.seed);
   const make = (n: number): LabeledData => {
     const points: number[][] = [];

@@ -13,7 +13,7 @@
  * `train` expect. The Bayes risk of every task is noise^2.
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkCount, checkNoise, makeRng } from "./types";
+import { checkCount, checkedOptions, makeRng } from "./types";
 
 export interface RelatedTasksOptions {
   /** Number of tasks. Default 8. */
@@ -52,14 +52,7 @@ export interface TaskFamily {
 }
 
 export function relatedTasks(options: RelatedTasksOptions = {}): TaskFamily {
-  const T = options.tasks ?? 8;
-  const d = options.inputs ?? 8;
-  const k = options.latent ?? 2;
-  const noise = options.noise ?? 0.3;
-  checkCount("relatedTasks: tasks", T);
-  checkCount("relatedTasks: inputs", d);
-  checkCount("relatedTasks: latent", k);
-  checkNoise(noise);
+  const { tasks: T, inputs: d, latent: k, noise } = checkedOptions("relatedTasks", options, { tasks: 8, inputs: 8, latent: 2 }, 0.3);
   const r = makeRng(options.seed);
   const A = Array.from({ length: k }, () => Array.from({ length: d }, () => r.normal(0, 1 / Math.sqrt(d))));
   const V = Array.from({ length: T }, () => Array.from({ length: k }, () => r.normal()));

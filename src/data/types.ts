@@ -42,6 +42,42 @@ export function checkNoise(noise: number): void {
     throw new RangeError(`noise must be a finite number >= 0, got ${String(noise)}`);
 }
 
+/**
+ * A generator's count options and its noise, each defaulted and then checked: the counts in the order of
+ * `counts` (`checkCount`, named "<generator>: <option>"), then the noise (`checkNoise`).
+ */
+export function checkedOptions<K extends string, O extends { [P in K]?: number } & { noise?: number }>(
+  generator: string,
+  options: O,
+  counts: Record<K, number>,
+  noise: number,
+): Record<K, number> & { noise: number } {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(counts) as K[]) {
+    const n: number = options[key] ?? counts[key];
+    checkCount(`${generator}: ${key}`, n);
+    out[key] = n;
+  }
+  out.noise = options.noise ?? noise;
+  checkNoise(out.noise);
+  return out as Record<K, number> & { noise: number };
+}
+
+/**
+ * n labelled 2-D points: `clean(i)` gives example i's point and label (drawing from `r` if it needs to), then
+ * N(0, noise^2) is added to its first coordinate and then to its second.
+ */
+export function noisyPoints(n: number, noise: number, r: Rng, clean: (i: number) => [number, number, number]): LabeledData {
+  const points: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const [a, b, label] = clean(i);
+    points.push([a + r.normal(0, noise), b + r.normal(0, noise)]);
+    labels.push(label);
+  }
+  return labeled(points, labels);
+}
+
 /** Tensors from plain rows and labels. */
 export function labeled(points: number[][], labels: number[]): LabeledData {
   const d = points.length ? points[0].length : 0;

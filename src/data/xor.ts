@@ -4,26 +4,19 @@
  * 3), else 0; then N(0, noise^2) on each coordinate (labels are those of the
  * clean point, so noise blurs the boundary).
  */
-import { checkCount, checkNoise, labeled, makeRng, type GeneratorOptions, type LabeledData } from "./types";
+import { checkedOptions, makeRng, noisyPoints, type GeneratorOptions, type LabeledData } from "./types";
 
 export function xor(options: GeneratorOptions & { margin?: number } = {}): LabeledData {
-  const n = options.n ?? 200;
-  const noise = options.noise ?? 0.05;
   const margin = options.margin ?? 0.05;
-  checkCount("xor: n", n);
-  checkNoise(noise);
+  const { n, noise } = checkedOptions("xor", options, { n: 200 }, 0.05);
   const r = makeRng(options.seed);
-  const points: number[][] = [];
-  const labels: number[] = [];
   const coord = () => {
     const v = margin + (1 - margin) * r.next();
     return r.next() < 0.5 ? -v : v;
   };
-  for (let i = 0; i < n; i++) {
+  return noisyPoints(n, noise, r, () => {
     const a = coord();
     const b = coord();
-    points.push([a + r.normal(0, noise), b + r.normal(0, noise)]);
-    labels.push(a * b > 0 ? 1 : 0);
-  }
-  return labeled(points, labels);
+    return [a, b, a * b > 0 ? 1 : 0];
+  });
 }

@@ -175,7 +175,8 @@ function modelBundle(m: LayersModelLike): ResultBundle {
   const html =
     `<table class="reglab-model-summary" style="font-variant-numeric:tabular-nums">` +
     `<caption style="text-align:left">${escapeHtml(head)}</caption>` +
-    `<thead><tr><th style="text-align:left">Layer</th><th style="text-align:left">Type</th><th style="text-align:left">Output shape</th><th style="text-align:right">Params</th></tr></thead>` +
+    `<thead><tr><th style="text-align:left">Layer</th><th style="text-align:left">Type</th>` +
+    `<th style="text-align:left">Output shape</th><th style="text-align:right">Params</th></tr></thead>` +
     `<tbody>${s.rows.map((r) => `<tr>${td(r.layer)}${td(r.type)}${td(r.outputShape)}${td(n(r.params), true)}</tr>`).join("")}</tbody>` +
     `<tfoot>${totals.map((t) => `<tr><td colspan="4" style="text-align:left">${escapeHtml(t)}</td></tr>`).join("")}</tfoot></table>`;
   return { data: { "text/html": html, "text/plain": text }, metadata: {} };

@@ -42,7 +42,8 @@ function isArrayLike(v: unknown): v is ArrayLike<unknown> {
 export function historyToRecords(history: HistoryLike): EpochRecord[] {
   if (history == null || typeof history !== "object") {
     throw new Error(
-      `history: expected {epoch: [...], loss: [...]} columns, a tfjs History, or an array of per-epoch records; got ${history === null ? "null" : typeof history}`,
+      `history: expected {epoch: [...], loss: [...]} columns, a tfjs History,` +
+      ` or an array of per-epoch records; got ${history === null ? "null" : typeof history}`,
     );
   }
   if (Array.isArray(history)) {

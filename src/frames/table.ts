@@ -107,7 +107,8 @@ export function tableHtml(input: TableInput, options: TableOptions = {}): string
   const note =
     hidden > 0 ? `<tr><td colspan="${span}" style="text-align:left;font-style:italic">${escapeHtml(moreNote(hidden))}</td></tr>` : "";
   const caption = options.caption ? `<caption>${escapeHtml(options.caption)}</caption>` : "";
-  return `<table class="reglab-table" style="font-variant-numeric:tabular-nums">${caption}<thead><tr>${head}</tr></thead><tbody>${body}${note}</tbody></table>`;
+  return `<table class="reglab-table" style="font-variant-numeric:tabular-nums">${caption}<thead><tr>${head}</tr></thead>` +
+    `<tbody>${body}${note}</tbody></table>`;
 }
 
 /** Plain-text table with aligned columns (same rows and note as the HTML). */

@@ -24,9 +24,7 @@
  * and dropping single pixels regularizes little.
  */
 import * as tf from "@tensorflow/tfjs";
-
-/** Keyword arguments tfjs passes to `Layer.call` (`training`, `mask`). */
-type Kwargs = Record<string, unknown>;
+import { TrainingOnlyLayer, type TrainingOnlyLayerArgs } from "./training-only-layer";
 
 export interface DropoutOptions {
   /**
@@ -113,18 +111,11 @@ export function weightScale(kernel: tf.Tensor, keep: number): tf.Tensor {
   return tf.mul(kernel, keep);
 }
 
-function isTraining(kwargs: Kwargs | undefined): boolean {
-  return kwargs != null && kwargs["training"] === true;
-}
-
-export interface DropoutLayerArgs {
+export interface DropoutLayerArgs extends TrainingOnlyLayerArgs {
   /** Drop probability. Typical: 0.2 on inputs, 0.5 on hidden units. */
   rate: number;
   /** Mask shape with `null` for "the input's size on this axis" (e.g. [null, 1, 1, null]). */
   noiseShape?: Array<number | null>;
-  name?: string;
-  inputShape?: number[];
-  batchInputShape?: Array<number | null>;
 }
 
 /**
@@ -132,7 +123,7 @@ export interface DropoutLayerArgs {
  * training step and is the identity otherwise (`predict`, `evaluate`).
  * Registered for serialization as "ReglabDropout".
  */
-export class DropoutLayer extends tf.layers.Layer {
+export class DropoutLayer extends TrainingOnlyLayer {
   static readonly className: string = "ReglabDropout";
   readonly rate: number;
   readonly noiseShape?: Array<number | null>;
@@ -142,7 +133,6 @@ export class DropoutLayer extends tf.layers.Layer {
     checkRate(args.rate, "dropoutLayer");
     this.rate = args.rate;
     this.noiseShape = args.noiseShape;
-    this.supportsMasking = true;
   }
 
   protected maskShape(input: tf.Tensor): number[] | undefined {
@@ -153,16 +143,8 @@ export class DropoutLayer extends tf.layers.Layer {
     return this.noiseShape.map((s, i) => (s == null ? input.shape[i] : s));
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      if (!isTraining(kwargs) || this.rate === 0) return x.clone();
-      return dropout(x, this.rate, { noiseShape: this.maskShape(x) });
-    });
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return inputShape;
+  protected perturb(x: tf.Tensor): tf.Tensor {
+    return this.rate === 0 ? x.clone() : dropout(x, this.rate, { noiseShape: this.maskShape(x) });
   }
 
   override getConfig(): tf.serialization.ConfigDict {

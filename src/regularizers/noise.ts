@@ -27,8 +27,7 @@
  * step and reproducible from run to run.
  */
 import * as tf from "@tensorflow/tfjs";
-
-type Kwargs = Record<string, unknown>;
+import { TrainingOnlyLayer, type TrainingOnlyLayerArgs } from "./training-only-layer";
 
 function checkStd(stddev: number, where: string): void {
   if (typeof stddev !== "number" || !(stddev >= 0) || !Number.isFinite(stddev)) {
@@ -43,11 +42,8 @@ export function gaussianNoise<T extends tf.Tensor>(x: T, stddev: number): T {
   return tf.tidy(() => tf.add(x, tf.randomNormal(x.shape, 0, stddev, "float32")) as T);
 }
 
-export interface GaussianNoiseLayerArgs {
+export interface GaussianNoiseLayerArgs extends TrainingOnlyLayerArgs {
   stddev: number;
-  name?: string;
-  inputShape?: number[];
-  batchInputShape?: Array<number | null>;
 }
 
 /**
@@ -56,7 +52,7 @@ export interface GaussianNoiseLayerArgs {
  * `tf.layers.gaussianNoise` its draws follow `seed(n)`.
  * Registered as "ReglabGaussianNoise".
  */
-export class GaussianNoiseLayer extends tf.layers.Layer {
+export class GaussianNoiseLayer extends TrainingOnlyLayer {
   static readonly className: string = "ReglabGaussianNoise";
   readonly stddev: number;
 
@@ -64,18 +60,10 @@ export class GaussianNoiseLayer extends tf.layers.Layer {
     super(args);
     checkStd(args.stddev, "gaussianNoiseLayer");
     this.stddev = args.stddev;
-    this.supportsMasking = true;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return kwargs?.["training"] === true ? gaussianNoise(x, this.stddev) : x.clone();
-    });
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return inputShape;
+  protected perturb(x: tf.Tensor): tf.Tensor {
+    return gaussianNoise(x, this.stddev);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -67,7 +67,8 @@ export class CallbackRunner {
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new Error(
-          `A callback rejected the model (${msg}). tfjs's own callbacks need a tf.LayersModel; use reglab's earlyStopping with parameter sets.`,
+          `A callback rejected the model (${msg}).` +
+          ` tfjs's own callbacks need a tf.LayersModel; use reglab's earlyStopping with parameter sets.`,
         );
       }
       (c.setParams as ((p: unknown) => void) | undefined)?.call(c, params);

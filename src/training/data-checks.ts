@@ -37,7 +37,8 @@ function targetFit(y: tf.Tensor, out: Dims, loss: LossSpec): "ok" | "column" | {
     if (fitsAfterBatch(y.shape, classes) || fitsAfterBatch(y.shape, [...classes, 1])) return "ok";
     if (fitsAfterBatch(y.shape, out) && k !== 1) {
       return {
-        hint: `sparseCategoricalCrossentropy takes integer class labels of shape [n] or [n,1]; for one-hot targets use loss "categoricalCrossentropy"`,
+        hint: `sparseCategoricalCrossentropy takes integer class labels of shape [n] or [n,1];` +
+          ` for one-hot targets use loss "categoricalCrossentropy"`,
       };
     }
     return {
@@ -49,7 +50,8 @@ function targetFit(y: tf.Tensor, out: Dims, loss: LossSpec): "ok" | "column" | {
   const labels = y.rank === out.length - 1 || (y.rank === out.length && y.shape[y.rank - 1] === 1);
   if (labels && k !== null && k > 1 && (loss === "categoricalCrossentropy" || y.dtype === "int32")) {
     return {
-      hint: `these look like integer class labels: use loss "sparseCategoricalCrossentropy", or one-hot encode them (tf.oneHot(labels, ${k}))`,
+      hint: `these look like integer class labels: use loss "sparseCategoricalCrossentropy",` +
+        ` or one-hot encode them (tf.oneHot(labels, ${k}))`,
     };
   }
   if (y.rank === out.length)
@@ -81,7 +83,8 @@ export interface CheckedData {
 export async function checkData(model: Trainable, data: Dataset, obj: Objective, what: string): Promise<CheckedData> {
   if (!data || !(data.x instanceof tf.Tensor)) {
     throw new TypeError(
-      `${what}: expected {x: tf.Tensor, y}, got ${data === null ? "null" : typeof data}${data && typeof data === "object" ? ` with x of type ${typeof (data as Dataset).x}` : ""}.`,
+      `${what}: expected {x: tf.Tensor, y}, got ${data === null ? "null" : typeof data}` +
+      `${data && typeof data === "object" ? ` with x of type ${typeof (data as Dataset).x}` : ""}.`,
     );
   }
   const { names } = obj;
@@ -94,7 +97,8 @@ export async function checkData(model: Trainable, data: Dataset, obj: Objective,
     if (y.rank === 0 || y.shape[0] !== n) {
       const rows = y.rank === 0 ? "no rows (it is a scalar)" : `${y.shape[0]}`;
       throw new Error(
-        `${what}: x has ${n} rows but the target for output '${names[i]}' has ${rows} (x: ${fmt(x.shape)}, y: ${fmt(y.shape)}): x and y need one row per example.`,
+        `${what}: x has ${n} rows but the target for output '${names[i]}' has ${rows}` +
+        ` (x: ${fmt(x.shape)}, y: ${fmt(y.shape)}): x and y need one row per example.`,
       );
     }
   });
@@ -102,7 +106,8 @@ export async function checkData(model: Trainable, data: Dataset, obj: Objective,
   if (!isLayersModel(model)) return { x, ys, owned };
   if (model.inputs.length !== 1) {
     throw new Error(
-      `${what}: train feeds one input tensor x, but the model has ${model.inputs.length} inputs (${model.inputs.map((s) => `'${s.name}'`).join(", ")}).`,
+      `${what}: train feeds one input tensor x, but the model has ${model.inputs.length} inputs` +
+      ` (${model.inputs.map((s) => `'${s.name}'`).join(", ")}).`,
     );
   }
   const input = model.inputs[0];
@@ -144,7 +149,8 @@ async function checkLabels(y: tf.Tensor, k: number, what: string): Promise<void>
     const v = Number(values[i]);
     if (!Number.isInteger(v) || v < 0 || v >= k) {
       throw new Error(
-        `${what} holds ${v} at row ${Math.floor(i / Math.max(1, values.length / y.shape[0]))}: sparseCategoricalCrossentropy takes integer class labels 0..${k - 1} (one per output unit).`,
+        `${what} holds ${v} at row ${Math.floor(i / Math.max(1, values.length / y.shape[0]))}:` +
+        ` sparseCategoricalCrossentropy takes integer class labels 0..${k - 1} (one per output unit).`,
       );
     }
   }
@@ -160,7 +166,8 @@ export function checkOutputs(obj: Objective, ys: tf.Tensor[], outs: tf.Tensor[])
     const yName = obj.names.length === 1 ? "y" : `the target for output '${obj.names[i]}'`;
     if (fit === "column") {
       throw new Error(
-        `train data: ${yName} has shape ${fmt(ys[i].shape)} but the model's output '${obj.names[i]}' has shape ${fmt(out)}: reshape y to [n,1] (y.reshape([-1, 1])).`,
+        `train data: ${yName} has shape ${fmt(ys[i].shape)} but the model's output '${obj.names[i]}' has shape ${fmt(out)}:` +
+        ` reshape y to [n,1] (y.reshape([-1, 1])).`,
       );
     }
     if (fit !== "ok")

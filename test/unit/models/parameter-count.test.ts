@@ -5,17 +5,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { countParameters } from "../../../src/models/parameter-count";
+import { chapterCnn } from "../../../bench/conv";
+import { unseed } from "../../../src/random/seed";
 
 test("the chapter CNN: counts per layer follow k_h k_w c_in c_out + c_out and in*units + units", () => {
-  const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: "relu" }));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: "relu" }));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 128, activation: "relu" }));
-  m.add(tf.layers.dropout({ rate: 0.5 }));
-  m.add(tf.layers.dense({ units: 10 }));
+  const m = chapterCnn();
+  unseed();
   const c = countParameters(m);
   const want = [3 * 3 * 1 * 32 + 32, 0, 3 * 3 * 32 * 64 + 64, 0, 0, 5 * 5 * 64 * 128 + 128, 0, 128 * 10 + 10];
   assert.deepEqual(c.layers.map((l) => l.trainable), want);

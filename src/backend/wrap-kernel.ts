@@ -1,0 +1,13 @@
+/**
+ * Replacing one of tfjs-backend-wasm's kernels by a wrapper around it: the wrapper keeps the original's
+ * config (kernel name, backend, gradient setup) and falls back to the original for the cases it leaves alone.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Register `wrap(original)` as wasm's `kernelName` kernel in place of the original; a no-op when wasm has none. */
+export function wrapWasmKernel(kernelName: string, wrap: (original: tf.KernelConfig) => tf.KernelFunc): void {
+  const original = tf.getKernel(kernelName, "wasm");
+  if (!original) return;
+  tf.unregisterKernel(kernelName, "wasm");
+  tf.registerKernel({ ...original, kernelFunc: wrap(original) });
+}
