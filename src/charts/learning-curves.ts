@@ -117,7 +117,6 @@ export function learningCurves(history: HistoryLike | Run[] | Record<string, His
   const name = displayName(metric);
   const splits = [...new Set(rows.map((r) => r.split))];
   const showPoints = options.points ?? Math.max(...runs.map((r) => r.records.length)) <= 40;
-  const colorField = multi ? "run" : "split";
   const encoding: Record<string, unknown> = {
     // nice: false ends the axis at the last epoch instead of the next round number.
     x: { field: "epoch", type: "quantitative", title: "epoch", scale: { nice: false }, axis: epochAxis(all) },
