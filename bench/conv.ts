@@ -2,9 +2,11 @@
  * Benchmark: ms per epoch of the chapter CNN (conv 3x3x32 relu -> max-pool 2
  * -> conv 3x3x64 relu -> max-pool 2 -> dense 128 relu -> dropout 0.5 ->
  * dense 10 softmax; Adam 1e-3, categorical cross-entropy) on 28x28 MNIST
- * digits, batch 64, for: reglab `train` and tfjs `model.fit` on wasm, reglab
- * `train` on cpu (not with --quick), and PyTorch CPU (bench/torch_cnn.py, a
- * long-lived worker).
+ * digits, batch 64, for: reglab `train` and tfjs `model.fit` on wasm, PyTorch
+ * CPU (bench/torch_cnn.py, a long-lived worker) and, only when asked for
+ * (`cpu: true`, `--cpu`), reglab `train` on the cpu backend: one epoch of it
+ * took 17 minutes on the 2-core machine of BENCHMARKS.md (32 s a step), so
+ * the six epochs of a full run would take most of two hours.
  *
  * As in bench/training.ts: every contender starts from the SAME initial
  * weights (the tfjs model's, sent to PyTorch) and sees the SAME batches in the
@@ -13,7 +15,7 @@
  * One warm-up epoch each, then rounds in which every contender trains one
  * epoch, the order rotated each round. Reported: median ms/epoch.
  *
- * Run: node dist/bench/conv.js [--quick] [--images=N]
+ * Run: node dist/bench/conv.js [--quick] [--images=N] [--cpu]
  */
 import fs from "fs";
 import os from "os";
@@ -142,7 +144,15 @@ function tfjsRunner(how: "train" | "fit", x: tf.Tensor, y: tf.Tensor, perms: tf.
   return { run, dispose: () => (model.dispose(), opt.dispose()) };
 }
 
-export async function benchConv(opts: { quick?: boolean; images?: number; log?: (s: string) => void } = {}): Promise<ConvBench> {
+export interface ConvOptions {
+  quick?: boolean;
+  images?: number;
+  /** Add reglab `train` on the cpu backend (very slow; see the header). */
+  cpu?: boolean;
+  log?: (s: string) => void;
+}
+
+export async function benchConv(opts: ConvOptions = {}): Promise<ConvBench> {
   const log = opts.log ?? (() => {});
   const images = opts.images ?? (opts.quick ? 512 : 2048);
   const repeats = opts.quick ? 3 : 5;
@@ -175,8 +185,7 @@ export async function benchConv(opts: { quick?: boolean; images?: number; log?: 
   const contenders: Array<{ name: string; backend: "wasm" | "cpu" | null; how: "train" | "fit" | "pytorch" }> = [
     { name: "wasm · reglab train", backend: "wasm", how: "train" },
     { name: "wasm · tfjs model.fit", backend: "wasm", how: "fit" },
-    // The cpu backend is ~100x slower here: measured in full runs only.
-    ...(opts.quick ? [] : [{ name: "cpu · reglab train", backend: "cpu" as const, how: "train" as const }]),
+    ...(opts.cpu ? [{ name: "cpu · reglab train", backend: "cpu" as const, how: "train" as const }] : []),
     ...(torch ? [{ name: "PyTorch CPU", backend: null, how: "pytorch" as const }] : []),
   ];
   // Each tfjs contender keeps its tensors on its own backend; switching backends between epochs is cheap.
@@ -253,6 +262,7 @@ if (require.main === module) {
   benchConv({
     quick: process.argv.includes("--quick"),
     images: n ? Number(n.slice("--images=".length)) : undefined,
+    cpu: process.argv.includes("--cpu"),
     log: (s) => console.error(s),
   })
     .then((res) => {

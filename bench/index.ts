@@ -3,6 +3,7 @@
  * Opt-in sections (heavy, run only when named): `--only=classroom [--users N[,M…]]`
  * (a class on a local JupyterHub, default 5,10,20 users) and
  * `--only=memory [--notebooks=a.ipynb,…]` (kernel RSS by stage and per notebook).
+ * `--conv-cpu` adds the conv section's cpu-backend row (about 17 min an epoch).
  *
  * Every contender runs in the same process run, interleaved, so figures are
  * read as ratios; absolute times are context only. Writes
@@ -39,18 +40,22 @@ interface Row {
 interface BenchArgs {
   quick: boolean;
   only: Set<Section>;
+  /** The conv section's cpu-backend row (hours on 2 cores). */
+  convCpu: boolean;
   users?: number[];
   notebooks?: string[];
 }
 
 function parseArgs(argv: string[]): BenchArgs {
   let quick = false;
+  let convCpu = false;
   let only = new Set<Section>(DEFAULT_SECTIONS);
   let users: number[] | undefined;
   let notebooks: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") quick = true;
+    else if (a === "--conv-cpu") convCpu = true;
     else if (a === "--users" || a.startsWith("--users=")) {
       const v = a === "--users" ? argv[++i] : a.slice("--users=".length);
       users = (v ?? "").split(",").map(Number);
@@ -67,12 +72,12 @@ function parseArgs(argv: string[]): BenchArgs {
     } else if (a === "--help" || a === "-h") {
       console.log(
         `Usage: npm run bench -- [--quick] [--only=${SECTIONS.join(",")}]\n` +
-          "                        [--users N[,M]] [--notebooks=a.ipynb,...]",
+          "                        [--users N[,M]] [--notebooks=a.ipynb,...] [--conv-cpu]",
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
-  return { quick, only, users, notebooks };
+  return { quick, only, users, notebooks, convCpu };
 }
 
 async function trainingSection(quick: boolean): Promise<Row[]> {
@@ -116,9 +121,10 @@ async function trainingSection(quick: boolean): Promise<Row[]> {
   return rows;
 }
 
-async function convSection(quick: boolean): Promise<Row[]> {
+async function convSection(quick: boolean, cpu: boolean): Promise<Row[]> {
   // The chapter CNN on MNIST, interleaved with PyTorch (bench/conv.ts); each row says what it runs on.
-  const res = await benchConv({ quick, log: (s) => console.log(`  ${s}`) });
+  if (!cpu) console.log("  the cpu backend's row is left out (about 17 min an epoch on 2 cores); --conv-cpu adds it");
+  const res = await benchConv({ quick, cpu, log: (s) => console.log(`  ${s}`) });
   if ("skipped" in res.pytorch) console.log(`  PyTorch skipped: ${res.pytorch.skipped}; ratios to PyTorch not computed`);
   const pt = res.rows.find((r) => r.name === "PyTorch CPU");
   return res.rows.map((r) => ({
@@ -306,7 +312,7 @@ function ratioChart(rows: Row[]) {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { quick, only, users, notebooks } = parseArgs(argv);
+  const { quick, only, users, notebooks, convCpu } = parseArgs(argv);
   const started = new Date().toISOString();
   const rows: Row[] = [];
   const run = async (s: Section, f: () => Promise<Row[]> | Row[]) => {
@@ -325,7 +331,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   };
   await run("training", () => trainingSection(quick));
-  await run("conv", () => convSection(quick));
+  await run("conv", () => convSection(quick, convCpu));
   await run("kernel", () => kernelSection(quick));
   await run("charts", () => chartsSection(quick));
   await run("notebooks", () => notebooksSection());
