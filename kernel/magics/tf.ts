@@ -4,8 +4,9 @@
  * through this layer.
  */
 import type * as TF from "@tensorflow/tfjs";
-import { MagicError, UsageError } from "./errors";
-import { parseOptions, splitArgs } from "./args";
+import { MagicError } from "./errors";
+import { UsageError, parseMagicOptions, splitArgs } from "../options";
+import { bareLineMagic } from "./forms";
 import type { Magic } from "./registry";
 import { formatBytes, plural } from "./format";
 
@@ -69,19 +70,12 @@ export const tfMagics: Magic[] = [
       ctx.io.stdout(`Backend: ${choice.backend} (${choice.reason})\n`);
     },
   },
-  {
-    kind: "line",
-    name: "tfmem",
-    usage: "%tfmem",
-    help: "Show tfjs memory: live tensors, their bytes, and the backend.",
-    async run(args, ctx) {
-      if (args.trim()) throw new UsageError("%tfmem takes no arguments.\nUsage: %tfmem");
-      const t = tf();
-      await t.ready();
-      const m = t.memory();
-      ctx.io.stdout(`Tensors: ${m.numTensors}\nBytes: ${formatBytes(m.numBytes)}\nBackend: ${t.getBackend()}\n`);
-    },
-  },
+  bareLineMagic("tfmem", "Show tfjs memory: live tensors, their bytes, and the backend.", async (ctx) => {
+    const t = tf();
+    await t.ready();
+    const m = t.memory();
+    ctx.io.stdout(`Tensors: ${m.numTensors}\nBytes: ${formatBytes(m.numBytes)}\nBackend: ${t.getBackend()}\n`);
+  }),
   {
     kind: "cell",
     name: "tfleak",
@@ -89,7 +83,7 @@ export const tfMagics: Magic[] = [
     help: "Run the cell and report how many tensors and bytes it leaked (tf.memory() before and after; a returned tensor counts). With --fail, a leak is an error (TensorLeakError).",
     bodyIsCode: true,
     async run(args, body, ctx) {
-      const opts = parseOptions(splitArgs(args), { flags: ["--fail"] }, TFLEAK_USAGE);
+      const opts = parseMagicOptions(splitArgs(args), { flags: ["--fail"] }, TFLEAK_USAGE);
       if (opts.positional.length) throw new UsageError(`unexpected argument "${opts.positional[0]}".\nUsage: ${TFLEAK_USAGE}`);
       const t = tf();
       await t.ready();
