@@ -31,7 +31,8 @@ export const tfMagics: Magic[] = [
     usage: SEED_USAGE,
     help:
       "Without an argument, print the global seed. With an integer n, call seed(n): Math.random (and so tfjs's initializers, " +
-      'dropout and shuffling) becomes a seeded PRNG. REGLAB_SEED_VARIANT=v (reglab run --seed v) turns every seed n into the variant "n/v".',
+      "dropout and shuffling) becomes a seeded PRNG. REGLAB_SEED_VARIANT=v (reglab run --seed v) turns every seed n into " +
+      'the variant "n/v".',
     async run(args, ctx) {
       const words = splitArgs(args);
       const s = seedModule();
@@ -53,7 +54,9 @@ export const tfMagics: Magic[] = [
     kind: "line",
     name: "backend",
     usage: BACKEND_USAGE,
-    help: "Without an argument, show the tfjs backend in use and the available ones. With a name, switch to it (auto picks tensorflow, then wasm, then cpu).",
+    help:
+      "Without an argument, show the tfjs backend in use and the available ones. With a name, switch to it " +
+      "(auto picks tensorflow, then wasm, then cpu).",
     async run(args, ctx) {
       const words = splitArgs(args);
       const b = backendModule();
@@ -80,7 +83,9 @@ export const tfMagics: Magic[] = [
     kind: "cell",
     name: "tfleak",
     usage: TFLEAK_USAGE,
-    help: "Run the cell and report how many tensors and bytes it leaked (tf.memory() before and after; a returned tensor counts). With --fail, a leak is an error (TensorLeakError).",
+    help:
+      "Run the cell and report how many tensors and bytes it leaked (tf.memory() before and after; a returned tensor " +
+      "counts). With --fail, a leak is an error (TensorLeakError).",
     bodyIsCode: true,
     async run(args, body, ctx) {
       const opts = parseMagicOptions(splitArgs(args), { flags: ["--fail"] }, TFLEAK_USAGE);

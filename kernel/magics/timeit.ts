@@ -123,7 +123,8 @@ export function formatTimeit(res: TimeitResult): string {
   const { perLoop, loops, repeat } = res;
   const mean = perLoop.reduce((a, b) => a + b, 0) / perLoop.length;
   const std = Math.sqrt(perLoop.reduce((a, b) => a + (b - mean) ** 2, 0) / perLoop.length);
-  let text = `${formatTime(mean)} ± ${formatTime(std)} per loop (mean ± std. dev. of ${plural(repeat, "run")}, ${plural(loops, "loop")} each)\n`;
+  const runs = `${plural(repeat, "run")}, ${plural(loops, "loop")} each`;
+  let text = `${formatTime(mean)} ± ${formatTime(std)} per loop (mean ± std. dev. of ${runs})\n`;
   const best = Math.min(...perLoop);
   const worst = Math.max(...perLoop);
   if (worst > 4 * best && best > 0 && worst > 1e-6) {

@@ -59,7 +59,9 @@ export const vegaliteMagic: Magic = {
   kind: "cell",
   name: "vegalite",
   usage: USAGE,
-  help: "Render the cell body (a vega-lite v5 JSON spec) as a chart. --data varName takes the data from a notebook variable (array of records or DataFrame).",
+  help:
+    "Render the cell body (a vega-lite v5 JSON spec) as a chart. --data varName takes the data from a notebook variable " +
+    "(array of records or DataFrame).",
   async run(args, body, ctx) {
     const opts = parseMagicOptions(splitArgs(args), { values: ["--data"] }, USAGE);
     if (opts.positional.length) throw new UsageError(`unexpected argument "${opts.positional[0]}".\nUsage: ${USAGE}`);

@@ -155,9 +155,8 @@ async function seedsMode(loaded: Loaded[], seeds: number[], o: RunOptions, stop:
   for (const l of loaded) {
     const rows = table.filter((t) => t.file === l.file);
     const bad = rows.filter((t) => t.fails.length);
-    p.line(
-      `  ${l.file}: ${bad.length === 0 ? "ok under every seed" : p.red(`fails under seed${bad.length === 1 ? "" : "s"} ${bad.map((t) => t.seed).join(", ")}`)}`,
-    );
+    const failing = `fails under seed${bad.length === 1 ? "" : "s"} ${bad.map((t) => t.seed).join(", ")}`;
+    p.line(`  ${l.file}: ${bad.length === 0 ? "ok under every seed" : p.red(failing)}`);
     for (const t of bad) for (const f of t.fails) p.line(`    seed ${t.seed}: ${f}`);
   }
   return table.every((t) => t.fails.length === 0);

@@ -276,7 +276,8 @@ function convertOne(input: string, to: "ts" | "ipynb", out?: string): string {
   const nb = percentToNotebook(text, input, paired);
   writeFileAtomic(target, serializeNotebook(nb));
   const kept = paired ? nb.cells.filter((c) => (c.outputs ?? []).length > 0).length : 0;
-  return `${input} → ${target} (${nb.cells.length} cells${paired ? `; outputs kept for ${kept} cells from the paired ${path.basename(target)}` : ""})`;
+  const keptNote = paired ? `; outputs kept for ${kept} cells from the paired ${path.basename(target)}` : "";
+  return `${input} → ${target} (${nb.cells.length} cells${keptNote})`;
 }
 
 /** `reglab convert ...`; returns the exit status. */

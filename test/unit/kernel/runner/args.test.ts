@@ -44,9 +44,13 @@ describe("reglab run / check options", () => {
     assert.equal(usageError(["--"]), "unknown option --");
     assert.equal(usageError(["--max-stream-lines=-1", "x"]), '--max-stream-lines needs a whole number >= 0, got "-1"');
     assert.equal(usageError(["--seeds", "1,1", "x"], "check"), "--seeds lists a seed twice: 1,1");
-    assert.equal(usageError(["--kernel-argv", '["a"]', "x"]), "--kernel-argv must contain {connection_file} where the connection file's path goes");
+    assert.equal(
+      usageError(["--kernel-argv", '["a"]', "x"]),
+      "--kernel-argv must contain {connection_file} where the connection file's path goes",
+    );
     assert.equal(usageError(["--out", "d", "--inplace", "x"]), "use either --out DIR or --inplace, not both");
-    assert.equal(usageError(["--update", "--seeds", "1", "x"], "check"), "--update and --seeds do not go together (seeds mode compares no outputs)");
+    const both = "--update and --seeds do not go together (seeds mode compares no outputs)";
+    assert.equal(usageError(["--update", "--seeds", "1", "x"], "check"), both);
     assert.equal(usageError([]), "no notebooks given");
   });
 });
