@@ -24,15 +24,18 @@ const SEED_USAGE = "%seed [n]";
 const BACKEND_USAGE = "%backend [auto|tensorflow|wasm|cpu]";
 const TFLEAK_USAGE = "%%tfleak [--fail]\n<cell body>";
 
+const BACKEND_HELP =
+  "Without an argument, show the tfjs backend in use and the available ones. With a name, switch to it " +
+  "(auto picks tensorflow, then wasm, then cpu).";
+
 export const tfMagics: Magic[] = [
   {
     kind: "line",
     name: "seed",
     usage: SEED_USAGE,
     help:
-      "Without an argument, print the global seed. With an integer n, call seed(n): Math.random (and so tfjs's initializers, " +
-      "dropout and shuffling) becomes a seeded PRNG. REGLAB_SEED_VARIANT=v (reglab run --seed v) turns every seed n into " +
-      'the variant "n/v".',
+      "Without an argument, print the global seed. With an integer n, call seed(n): Math.random (and so tfjs's initializers, dropout " +
+      'and shuffling) becomes a seeded PRNG. REGLAB_SEED_VARIANT=v (reglab run --seed v) turns every seed n into the variant "n/v".',
     async run(args, ctx) {
       const words = splitArgs(args);
       const s = seedModule();
@@ -54,9 +57,7 @@ export const tfMagics: Magic[] = [
     kind: "line",
     name: "backend",
     usage: BACKEND_USAGE,
-    help:
-      "Without an argument, show the tfjs backend in use and the available ones. With a name, switch to it " +
-      "(auto picks tensorflow, then wasm, then cpu).",
+    help: BACKEND_HELP,
     async run(args, ctx) {
       const words = splitArgs(args);
       const b = backendModule();
