@@ -1,12 +1,12 @@
 /**
- * The `reglab` command line (bin/reglab.js calls `main`). Hand-written
- * parsing, no dependency. Exit codes: 0 ok, 1 failure, 2 usage error.
+ * The `reglab` command line (bin/reglab.js calls `main`). Options are read
+ * with kernel/options.ts (no dependency). Exit codes: 0 ok, 1 failure, 2 usage error.
  */
 import { describe, install, uninstall, packageVersion, type InstallOptions } from "./kernelspec";
 import { checkCommand } from "./runner/check";
 import { convertCommand } from "./runner/convert";
 import { runCommand } from "./runner/run";
-import { UsageError } from "./runner/args";
+import { UsageError, commandWords, usageFailure } from "./options";
 
 const USAGE: Record<string, string> = {
   install: `Usage: reglab install [--user | --prefix DIR | --sys-prefix] [--name NAME] [--display-name TEXT]
@@ -55,63 +55,57 @@ Options:
   --version    print the version`;
 
 
-/**
- * Parse `--flag`, `--opt VALUE` and `--opt=VALUE` against the allowed sets.
- * Anything else is a usage error, unless `ignored` is given: then unknown
- * options and positional arguments are collected there.
- */
-function parseOptions(
-  args: string[],
-  flags: readonly string[],
-  valued: readonly string[],
-  ignored?: string[],
-): { flags: Set<string>; values: Map<string, string>; help: boolean } {
-  const out = { flags: new Set<string>(), values: new Map<string, string>(), help: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--help" || a === "-h") {
-      out.help = true;
-      continue;
-    }
-    const eq = a.indexOf("=");
-    const name = a.startsWith("--") && eq > 0 ? a.slice(0, eq) : a;
-    if (valued.includes(name)) {
-      let v: string | undefined;
-      if (name !== a) v = a.slice(eq + 1);
-      else {
-        v = args[++i];
-        if (v === undefined) throw new UsageError(`${name} needs a value`);
-      }
-      out.values.set(name, v);
-    } else if (flags.includes(a)) {
-      out.flags.add(a);
-    } else if (ignored) {
-      ignored.push(a);
-    } else if (a.startsWith("-")) {
-      throw new UsageError(`unknown option ${a}`);
-    } else {
-      throw new UsageError(`unexpected argument ${a}`);
-    }
-  }
-  return out;
-}
-
+/** The kernelspec options (`--display-name` only where a spec is written or shown); -h/--help asks for the usage. */
 function specOptions(args: string[], withDisplayName: boolean): { opts: InstallOptions; help: boolean } {
-  const p = parseOptions(
-    args,
-    ["--user", "--sys-prefix"],
-    withDisplayName ? ["--prefix", "--name", "--display-name"] : ["--prefix", "--name"],
-  );
+  const values = withDisplayName ? ["--prefix", "--name", "--display-name"] : ["--prefix", "--name"];
+  const flags = new Set<string>();
+  const given = new Map<string, string>();
+  for (const w of commandWords(args, { inline: "values", values, flags: ["-h", "--help", "--user", "--sys-prefix"] })) {
+    if (w.kind === "argument") throw new UsageError(`unexpected argument ${w.word}`);
+    if (w.kind === "flag") flags.add(w.name);
+    else given.set(w.name, w.value);
+  }
   const opts: InstallOptions = {
-    user: p.flags.has("--user"),
-    sysPrefix: p.flags.has("--sys-prefix"),
-    prefix: p.values.get("--prefix"),
-    name: p.values.get("--name"),
-    displayName: p.values.get("--display-name"),
+    user: flags.has("--user"),
+    sysPrefix: flags.has("--sys-prefix"),
+    prefix: given.get("--prefix"),
+    name: given.get("--name"),
+    displayName: given.get("--display-name"),
   };
   const n = [opts.user, opts.sysPrefix, opts.prefix !== undefined].filter(Boolean).length;
   if (n > 1) throw new UsageError("choose only one of --user, --prefix and --sys-prefix");
-  return { opts, help: p.help };
+  return { opts, help: flags.has("-h") || flags.has("--help") };
+}
+
+/** What the kernelspec commands do with their options, and the line that says it. */
+const SPEC_COMMANDS = new Map<string, { displayName: boolean; act(o: InstallOptions): string }>([
+  ["install", { displayName: true, act: (o) => `Installed kernelspec ${o.name ?? "reglab"} in ${install(o)}` }],
+  ["uninstall", { displayName: false, act: (o) => `Removed kernelspec ${o.name ?? "reglab"} from ${uninstall(o)}` }],
+  ["kernelspec", { displayName: true, act: (o) => describe(o) }],
+]);
+
+/**
+ * `reglab kernel --connection-file FILE`. Jupyter appends the front end's extra arguments to the kernel's argv
+ * (`jupyter run --kernel=reglab s.ts` passes s.ts); like ipykernel, start anyway and say what was ignored.
+ */
+async function kernelCommand(args: string[]): Promise<number> {
+  const ignored: string[] = [];
+  let file: string | undefined;
+  let help = false;
+  const spec = { inline: "values", values: ["--connection-file"], flags: ["-h", "--help"], lenient: true } as const;
+  for (const w of commandWords(args, spec)) {
+    if (w.kind === "argument") ignored.push(w.word);
+    else if (w.kind === "flag") help = true;
+    else file = w.value;
+  }
+  if (help) return out(USAGE.kernel), 0;
+  if (!file) throw new UsageError("kernel needs --connection-file FILE");
+  if (ignored.length > 0) {
+    process.stderr.write(`reglab kernel: ignoring extra arguments: ${ignored.map((a) => JSON.stringify(a)).join(" ")}\n`);
+  }
+  const { startKernel } = require("./main") as typeof import("./main");
+  await startKernel(file);
+  return -1; // keep running
 }
 
 function out(s: string): void {
@@ -138,41 +132,15 @@ async function dispatch(argv: string[]): Promise<number> {
     out(USAGE[topic]);
     return 0;
   }
+  const spec = SPEC_COMMANDS.get(cmd);
+  if (spec) {
+    const { opts, help } = specOptions(rest, spec.displayName);
+    out(help ? USAGE[cmd] : spec.act(opts));
+    return 0;
+  }
   switch (cmd) {
-    case "install": {
-      const { opts, help } = specOptions(rest, true);
-      if (help) return out(USAGE.install), 0;
-      const dir = install(opts);
-      out(`Installed kernelspec ${opts.name ?? "reglab"} in ${dir}`);
-      return 0;
-    }
-    case "uninstall": {
-      const { opts, help } = specOptions(rest, false);
-      if (help) return out(USAGE.uninstall), 0;
-      const dir = uninstall(opts);
-      out(`Removed kernelspec ${opts.name ?? "reglab"} from ${dir}`);
-      return 0;
-    }
-    case "kernelspec": {
-      const { opts, help } = specOptions(rest, true);
-      if (help) return out(USAGE.kernelspec), 0;
-      out(describe(opts));
-      return 0;
-    }
-    case "kernel": {
-      // Jupyter appends the front end's extra arguments to the kernel's argv (`jupyter run
-      // --kernel=reglab s.ts` passes s.ts); like ipykernel, start anyway and say what was ignored.
-      const ignored: string[] = [];
-      const p = parseOptions(rest, [], ["--connection-file"], ignored);
-      if (p.help) return out(USAGE.kernel), 0;
-      const file = p.values.get("--connection-file");
-      if (!file) throw new UsageError("kernel needs --connection-file FILE");
-      if (ignored.length > 0)
-        process.stderr.write(`reglab kernel: ignoring extra arguments: ${ignored.map((a) => JSON.stringify(a)).join(" ")}\n`);
-      const { startKernel } = require("./main") as typeof import("./main");
-      await startKernel(file);
-      return -1; // keep running
-    }
+    case "kernel":
+      return await kernelCommand(rest);
     case "run":
       return await runCommand(rest);
     case "check":
@@ -192,8 +160,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof UsageError) {
       const cmd = argv[0];
-      process.stderr.write(`reglab: ${e.message}\n\n${(cmd && USAGE[cmd]) || SUMMARY}\n`);
-      code = 2;
+      code = usageFailure("reglab", e, (cmd && USAGE[cmd]) || SUMMARY);
     } else {
       process.stderr.write(`reglab: ${e instanceof Error ? e.message : String(e)}\n`);
       code = 1;

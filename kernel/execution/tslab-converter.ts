@@ -15,7 +15,10 @@ import { kernelLog } from "./streams";
 
 type ConverterModule = typeof import("tslab/dist/converter");
 
-const ORIGINAL_SLOT = /    let rebuildTimer = null;\n    sys\.setTimeout = \(callback\) => \{[\s\S]*?\n    sys\.clearTimeout = \(timeoutId\) => \{[\s\S]*?\n    \};\n/;
+const ORIGINAL_SLOT = new RegExp(
+  String.raw`    let rebuildTimer = null;\n    sys\.setTimeout = \(callback\) => \{[\s\S]*?\n` +
+    String.raw`    sys\.clearTimeout = \(timeoutId\) => \{[\s\S]*?\n    \};\n`,
+);
 const SLOT = `    const rebuildSlot = require(${JSON.stringify(require.resolve("./timer-slot"))}).createTimerSlot();
     sys.setTimeout = rebuildSlot.setTimeout;
     sys.clearTimeout = rebuildSlot.clearTimeout;
@@ -42,7 +45,9 @@ export function loadConverter(): ConverterModule {
   const file = require.resolve("tslab/dist/converter");
   const patched = require.cache[file] ? null : patchConverterSource(fs.readFileSync(file, "utf8"));
   if (patched === null) {
-    if (!require.cache[file]) kernelLog("tslab's converter is not the version reglab patches (1.0.22): file changes between cells may fail a cell");
+    if (!require.cache[file]) {
+      kernelLog("tslab's converter is not the version reglab patches (1.0.22): file changes between cells may fail a cell");
+    }
     loaded = require(file) as ConverterModule;
     return loaded;
   }

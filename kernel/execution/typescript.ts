@@ -156,7 +156,8 @@ export class TypeScriptExecutor implements CellExecutor {
           this.replaceNodeConverter(c);
           const why = e instanceof Error ? e.message : String(e);
           const err = new Error(
-            `the TypeScript compiler failed on this cell (${why}) during ${what}; nothing ran, and the compiler was restarted (earlier cells are kept)`,
+            `the TypeScript compiler failed on this cell (${why}) during ${what}; ` +
+              "nothing ran, and the compiler was restarted (earlier cells are kept)",
           );
           err.name = e instanceof RangeError ? "RangeError" : "CompilerError";
           throw err;

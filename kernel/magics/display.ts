@@ -6,8 +6,8 @@
 import type { DisplayContent } from "../../src/display/transport";
 import { CapturedOutput } from "../../src/display/capture";
 import type { CellIO } from "../execution/types";
-import { UsageError } from "./errors";
-import { splitArgs } from "./args";
+import { UsageError, splitArgs } from "../options";
+import { noArguments } from "./forms";
 import type { CellMagic, Magic } from "./registry";
 
 function mimeMagic(name: string, mime: string, what: string, textOf: (body: string) => string): CellMagic {
@@ -17,7 +17,7 @@ function mimeMagic(name: string, mime: string, what: string, textOf: (body: stri
     usage: `%%${name}\n<${what}>`,
     help: `Show the cell body as ${what} (${mime}).`,
     async run(args, body, ctx) {
-      if (args.trim()) throw new UsageError(`%%${name} takes no arguments.\nUsage: %%${name}`);
+      noArguments(`%%${name}`, args);
       ctx.io.display({ data: { [mime]: body, "text/plain": textOf(body) }, metadata: {} }, false);
     },
   };

@@ -3,6 +3,7 @@
  * evalue); the kernel keeps running.
  */
 import type { CellOutcome } from "../execution/types";
+import { UsageError } from "../options";
 
 export class MagicError extends Error {
   constructor(
@@ -13,20 +14,14 @@ export class MagicError extends Error {
   }
 }
 
-/** Bad magic name or arguments (IPython's UsageError). */
-export class UsageError extends MagicError {
-  constructor(message: string) {
-    super("UsageError", message);
-  }
-}
-
 export function errorOutcome(ename: string, evalue: string): CellOutcome {
   return { status: "error", ename, evalue, traceback: [`${ename}: ${evalue}`] };
 }
 
 /** Any thrown value as an error outcome. */
 export function toErrorOutcome(e: unknown): CellOutcome {
-  if (e instanceof MagicError) return errorOutcome(e.ename, e.message);
+  // A bad magic name or arguments is IPython's UsageError (the class is shared with the CLI).
+  if (e instanceof MagicError || e instanceof UsageError) return errorOutcome(e.ename, e.message);
   if (e instanceof Error) {
     return { status: "error", ename: e.name || "Error", evalue: e.message, traceback: (e.stack ?? `${e.name}: ${e.message}`).split("\n") };
   }

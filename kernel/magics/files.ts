@@ -2,8 +2,9 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { MagicError, UsageError } from "./errors";
-import { parseOptions, splitArgs } from "./args";
+import { MagicError } from "./errors";
+import { UsageError, parseMagicOptions, splitArgs } from "../options";
+import { bareLineMagic } from "./forms";
 import type { Magic } from "./registry";
 import { stripExports } from "./tsfork";
 import { blankMagics } from "./parse";
@@ -59,7 +60,7 @@ export const fileMagics: Magic[] = [
       "Writing / Overwriting / Appending to, like IPython. A write replaces the file atomically (never half written); " +
       "a directory path is refused.",
     async run(args, body, ctx) {
-      const opts = parseOptions(splitArgs(args), { flags: ["-a"] }, WRITEFILE_USAGE);
+      const opts = parseMagicOptions(splitArgs(args), { flags: ["-a"] }, WRITEFILE_USAGE);
       if (opts.positional.length !== 1) throw new UsageError(`%%writefile needs exactly one path.\nUsage: ${WRITEFILE_USAGE}`);
       const file = expandHome(opts.positional[0]);
       const exists = fs.existsSync(file);
@@ -114,14 +115,9 @@ export const fileMagics: Magic[] = [
       ctx.io.stdout(process.cwd() + "\n");
     },
   },
-  {
-    kind: "line",
-    name: "pwd",
-    usage: "%pwd",
-    help: "The kernel's working directory (as the cell's value).",
-    async run(args) {
-      if (args.trim()) throw new UsageError("%pwd takes no arguments.\nUsage: %pwd");
-      return { status: "ok", hasValue: true, value: process.cwd() };
-    },
-  },
+  bareLineMagic("pwd", "The kernel's working directory (as the cell's value).", async () => ({
+    status: "ok",
+    hasValue: true,
+    value: process.cwd(),
+  })),
 ];

@@ -14,12 +14,14 @@
 import type { CellExecutor, CellIO, CellOutcome, CompletionResult, InspectResult } from "../execution/types";
 import { blankMagics, mayHaveMagic, parseCell, parseHelpRequest, splitSegments, type MagicCall, type Segment } from "./parse";
 import { MagicRegistry, helpText, type MagicContext } from "./registry";
-import { MagicError, UsageError, toErrorOutcome } from "./errors";
+import { MagicError, toErrorOutcome } from "./errors";
+import { UsageError } from "../options";
 import { defaultMagics } from "./all";
 
 export { MagicRegistry, type Magic, type MagicContext, type LineMagic, type CellMagic } from "./registry";
 export { parseCell, findLineMagics, blankMagics, mayHaveMagic } from "./parse";
-export { UsageError, MagicError } from "./errors";
+export { MagicError } from "./errors";
+export { UsageError } from "../options";
 
 const HANDOFF = Symbol.for("reglab.magics.handoff");
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;

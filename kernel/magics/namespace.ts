@@ -2,8 +2,8 @@
  * The notebook namespace and environment: `%who`, `%whos`, `%reset -f`,
  * `%env`. Names starting with `__` are the layer's own and are hidden.
  */
-import { UsageError } from "./errors";
-import { parseOptions, splitArgs } from "./args";
+import { UsageError, parseMagicOptions, splitArgs } from "../options";
+import { bareLineMagic, settingsMagic, unquote } from "./forms";
 import type { Magic } from "./registry";
 
 /** Globals the kernel declares for cells (kernel/execution/typescript.ts, declareGlobals), not the user's. */
@@ -75,24 +75,15 @@ function short(s: string, max = 60): string {
 const ENV_USAGE = "%env [VAR[=value]]   (also %env VAR value)";
 
 export const namespaceMagics: Magic[] = [
-  {
-    kind: "line",
-    name: "who",
-    usage: "%who",
-    help: "List the notebook's variables.",
-    async run(args, ctx) {
-      if (args.trim()) throw new UsageError("%who takes no arguments.\nUsage: %who");
-      const names = userNames(ctx.inner.locals);
-      ctx.io.stdout(names.length ? names.join("\t") + "\n" : "Interactive namespace is empty.\n");
-    },
-  },
-  {
-    kind: "line",
-    name: "whos",
-    usage: "%whos",
-    help: "Table of the notebook's variables: name, type, and short info (tensor dtype and shape, DataFrame shape, tfjs model layers and params, optimizer, training history epochs, array length, value).",
-    async run(args, ctx) {
-      if (args.trim()) throw new UsageError("%whos takes no arguments.\nUsage: %whos");
+  bareLineMagic("who", "List the notebook's variables.", async (ctx) => {
+    const names = userNames(ctx.inner.locals);
+    ctx.io.stdout(names.length ? names.join("\t") + "\n" : "Interactive namespace is empty.\n");
+  }),
+  bareLineMagic(
+    "whos",
+    "Table of the notebook's variables: name, type, and short info (tensor dtype and shape, DataFrame shape, " +
+      "tfjs model layers and params, optimizer, training history epochs, array length, value).",
+    async (ctx) => {
       const locals = ctx.inner.locals;
       const names = userNames(locals);
       if (!names.length) {
@@ -106,34 +97,30 @@ export const namespaceMagics: Magic[] = [
       const lines = [head, "-".repeat(head.length + 8), ...rows.map((r) => r.n.padEnd(w1) + r.type.padEnd(w2) + r.info)];
       ctx.io.stdout(lines.join("\n") + "\n");
     },
-  },
+  ),
   {
     kind: "line",
     name: "reset",
     usage: "%reset -f",
     help: "Forget all notebook variables and declarations. -f is required (a kernel cannot ask for confirmation).",
     async run(args, ctx) {
-      const opts = parseOptions(splitArgs(args), { flags: ["-f"] }, "%reset -f");
+      const opts = parseMagicOptions(splitArgs(args), { flags: ["-f"] }, "%reset -f");
       if (!opts.flags.has("-f") || opts.positional.length)
         throw new UsageError("%reset needs -f to confirm (the kernel cannot ask).\nUsage: %reset -f");
       ctx.inner.reset();
     },
   },
-  {
-    kind: "line",
+  settingsMagic({
     name: "env",
     usage: ENV_USAGE,
-    help: "Without arguments, list environment variables. %env VAR prints one; %env VAR=value (or %env VAR value) sets it for the kernel and the processes it starts.",
-    async run(args, ctx) {
-      const a = args.trim();
-      if (!a) {
-        const keys = Object.keys(process.env).sort();
-        ctx.io.stdout(keys.map((k) => `${k}=${process.env[k]}`).join("\n") + "\n");
-        return;
-      }
+    help:
+      "Without arguments, list environment variables. %env VAR prints one; %env VAR=value (or %env VAR value) " +
+      "sets it for the kernel and the processes it starts.",
+    list: () => Object.keys(process.env).sort().map((k) => `${k}=${process.env[k]}`),
+    set(a, ctx) {
       const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\s*=\s*|\s+)([\s\S]*)$/.exec(a);
       if (m) {
-        const value = m[2].replace(/^(['"])(.*)\1$/, "$2");
+        const value = unquote(m[2]);
         process.env[m[1]] = value;
         ctx.io.stdout(`env: ${m[1]}=${value}\n`);
         return;
@@ -143,5 +130,5 @@ export const namespaceMagics: Magic[] = [
       if (v === undefined) throw new UsageError(`environment variable ${a} is not set.`);
       ctx.io.stdout(v + "\n");
     },
-  },
+  }),
 ];

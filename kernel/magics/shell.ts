@@ -5,7 +5,8 @@
  * cell sends SIGINT to the command (then SIGKILL after 2 s).
  */
 import { spawn } from "child_process";
-import { MagicError, UsageError } from "./errors";
+import { MagicError } from "./errors";
+import { codeMagics } from "./forms";
 import type { Magic, MagicContext } from "./registry";
 
 export async function runShell(cmd: string, ctx: MagicContext): Promise<void> {
@@ -35,25 +36,12 @@ export async function runShell(cmd: string, ctx: MagicContext): Promise<void> {
 
 const HELP = "Run a shell command (bash -c) and stream its output. A non-zero exit status is an error (CalledProcessError).";
 
-export const shellMagics: Magic[] = [
-  {
-    kind: "line",
-    name: "sh",
-    usage: "%sh command",
-    help: HELP,
-    async run(args, ctx) {
-      if (!args.trim()) throw new UsageError("%sh needs a command.\nUsage: %sh command");
-      await runShell(args, ctx);
-    },
-  },
-  {
-    kind: "cell",
-    name: "sh",
-    usage: "%%sh\n<bash script>",
-    help: HELP,
-    async run(args, body, ctx) {
-      if (args.trim()) throw new UsageError("%%sh takes no arguments (put the script in the cell).\nUsage: %%sh");
-      await runShell(body, ctx);
-    },
-  },
-];
+export const shellMagics: Magic[] = codeMagics({
+  name: "sh",
+  help: HELP,
+  arg: "command",
+  missing: "a command",
+  body: "<bash script>",
+  detail: () => " (put the script in the cell)",
+  run: runShell,
+});

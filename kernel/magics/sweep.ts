@@ -18,8 +18,8 @@
  * the value columns — shown as a table and bound to `_sweep`.
  * One progress line is printed per run.
  */
-import { MagicError, UsageError } from "./errors";
-import { splitArgs } from "./args";
+import { MagicError } from "./errors";
+import { UsageError, splitArgs } from "../options";
 import type { Magic, MagicContext } from "./registry";
 import { toMimeBundle } from "../../src/display/rich";
 import "../../src/frames"; // registers the table renderer the sweep frame is shown with

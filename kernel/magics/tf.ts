@@ -4,8 +4,9 @@
  * through this layer.
  */
 import type * as TF from "@tensorflow/tfjs";
-import { MagicError, UsageError } from "./errors";
-import { parseOptions, splitArgs } from "./args";
+import { MagicError } from "./errors";
+import { UsageError, parseMagicOptions, splitArgs } from "../options";
+import { bareLineMagic } from "./forms";
 import type { Magic } from "./registry";
 import { formatBytes, plural } from "./format";
 
@@ -23,14 +24,18 @@ const SEED_USAGE = "%seed [n]";
 const BACKEND_USAGE = "%backend [auto|tensorflow|wasm|cpu]";
 const TFLEAK_USAGE = "%%tfleak [--fail]\n<cell body>";
 
+const BACKEND_HELP =
+  "Without an argument, show the tfjs backend in use and the available ones. With a name, switch to it " +
+  "(auto picks tensorflow, then wasm, then cpu).";
+
 export const tfMagics: Magic[] = [
   {
     kind: "line",
     name: "seed",
     usage: SEED_USAGE,
     help:
-      "Without an argument, print the global seed. With an integer n, call seed(n): Math.random (and so tfjs's initializers, " +
-      'dropout and shuffling) becomes a seeded PRNG. REGLAB_SEED_VARIANT=v (reglab run --seed v) turns every seed n into the variant "n/v".',
+      "Without an argument, print the global seed. With an integer n, call seed(n): Math.random (and so tfjs's initializers, dropout " +
+      'and shuffling) becomes a seeded PRNG. REGLAB_SEED_VARIANT=v (reglab run --seed v) turns every seed n into the variant "n/v".',
     async run(args, ctx) {
       const words = splitArgs(args);
       const s = seedModule();
@@ -52,7 +57,7 @@ export const tfMagics: Magic[] = [
     kind: "line",
     name: "backend",
     usage: BACKEND_USAGE,
-    help: "Without an argument, show the tfjs backend in use and the available ones. With a name, switch to it (auto picks tensorflow, then wasm, then cpu).",
+    help: BACKEND_HELP,
     async run(args, ctx) {
       const words = splitArgs(args);
       const b = backendModule();
@@ -69,27 +74,22 @@ export const tfMagics: Magic[] = [
       ctx.io.stdout(`Backend: ${choice.backend} (${choice.reason})\n`);
     },
   },
-  {
-    kind: "line",
-    name: "tfmem",
-    usage: "%tfmem",
-    help: "Show tfjs memory: live tensors, their bytes, and the backend.",
-    async run(args, ctx) {
-      if (args.trim()) throw new UsageError("%tfmem takes no arguments.\nUsage: %tfmem");
-      const t = tf();
-      await t.ready();
-      const m = t.memory();
-      ctx.io.stdout(`Tensors: ${m.numTensors}\nBytes: ${formatBytes(m.numBytes)}\nBackend: ${t.getBackend()}\n`);
-    },
-  },
+  bareLineMagic("tfmem", "Show tfjs memory: live tensors, their bytes, and the backend.", async (ctx) => {
+    const t = tf();
+    await t.ready();
+    const m = t.memory();
+    ctx.io.stdout(`Tensors: ${m.numTensors}\nBytes: ${formatBytes(m.numBytes)}\nBackend: ${t.getBackend()}\n`);
+  }),
   {
     kind: "cell",
     name: "tfleak",
     usage: TFLEAK_USAGE,
-    help: "Run the cell and report how many tensors and bytes it leaked (tf.memory() before and after; a returned tensor counts). With --fail, a leak is an error (TensorLeakError).",
+    help:
+      "Run the cell and report how many tensors and bytes it leaked (tf.memory() before and after; a returned tensor " +
+      "counts). With --fail, a leak is an error (TensorLeakError).",
     bodyIsCode: true,
     async run(args, body, ctx) {
-      const opts = parseOptions(splitArgs(args), { flags: ["--fail"] }, TFLEAK_USAGE);
+      const opts = parseMagicOptions(splitArgs(args), { flags: ["--fail"] }, TFLEAK_USAGE);
       if (opts.positional.length) throw new UsageError(`unexpected argument "${opts.positional[0]}".\nUsage: ${TFLEAK_USAGE}`);
       const t = tf();
       await t.ready();

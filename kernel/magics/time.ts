@@ -9,7 +9,7 @@
  * cell's value is passed through. Times include tslab's compile step.
  */
 import type { CellOutcome } from "../execution/types";
-import { UsageError } from "./errors";
+import { codeMagics } from "./forms";
 import type { Magic, MagicContext } from "./registry";
 import { formatTime } from "./format";
 
@@ -29,26 +29,13 @@ async function timeOnce(code: string, ctx: MagicContext): Promise<CellOutcome> {
 
 const HELP = "Time the execution of a statement or cell once (CPU and wall time). The value of the last expression is returned.";
 
-export const timeMagics: Magic[] = [
-  {
-    kind: "line",
-    name: "time",
-    usage: "%time statement",
-    help: HELP,
-    async run(args, ctx) {
-      if (!args.trim()) throw new UsageError("%time needs a statement to time.\nUsage: %time statement");
-      return timeOnce(args, ctx);
-    },
-  },
-  {
-    kind: "cell",
-    name: "time",
-    usage: "%%time\n<cell body>",
-    help: HELP,
-    bodyIsCode: true,
-    async run(args, body, ctx) {
-      if (args.trim()) throw new UsageError(`%%time takes no arguments, got "${args}".\nUsage: %%time`);
-      return timeOnce(body, ctx);
-    },
-  },
-];
+export const timeMagics: Magic[] = codeMagics({
+  name: "time",
+  help: HELP,
+  arg: "statement",
+  missing: "a statement to time",
+  body: "<cell body>",
+  bodyIsCode: true,
+  detail: (args) => `, got "${args}"`,
+  run: timeOnce,
+});

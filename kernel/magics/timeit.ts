@@ -13,8 +13,8 @@
  * Output, as IPython: `X ms ± Y µs per loop (mean ± std. dev. of R runs, N loops each)`
  * where mean and std. dev. (population, ddof 0) are over the R per-loop times.
  */
-import { MagicError, UsageError } from "./errors";
-import { parseOptions, positiveInt, splitArgs } from "./args";
+import { MagicError } from "./errors";
+import { UsageError, parseMagicOptions, splitArgs } from "../options";
 import type { Magic, MagicContext } from "./registry";
 import { formatTime, plural } from "./format";
 import { toFunctionBody } from "./tsfork";
@@ -123,7 +123,8 @@ export function formatTimeit(res: TimeitResult): string {
   const { perLoop, loops, repeat } = res;
   const mean = perLoop.reduce((a, b) => a + b, 0) / perLoop.length;
   const std = Math.sqrt(perLoop.reduce((a, b) => a + (b - mean) ** 2, 0) / perLoop.length);
-  let text = `${formatTime(mean)} ± ${formatTime(std)} per loop (mean ± std. dev. of ${plural(repeat, "run")}, ${plural(loops, "loop")} each)\n`;
+  const runs = `${plural(repeat, "run")}, ${plural(loops, "loop")} each`;
+  let text = `${formatTime(mean)} ± ${formatTime(std)} per loop (mean ± std. dev. of ${runs})\n`;
   const best = Math.min(...perLoop);
   const worst = Math.max(...perLoop);
   if (worst > 4 * best && best > 0 && worst > 1e-6) {
@@ -135,8 +136,15 @@ export function formatTimeit(res: TimeitResult): string {
   return text;
 }
 
+/** A positive integer option value, or a usage error. */
+function positiveInt(name: string, v: string, usage: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got "${v}".\nUsage: ${usage}`);
+  return n;
+}
+
 async function runTimeit(args: string, code: string, usage: string, ctx: MagicContext): Promise<void> {
-  const opts = parseOptions(splitArgs(args), { values: ["-n", "-r"] }, usage);
+  const opts = parseMagicOptions(splitArgs(args), { values: ["-n", "-r"] }, usage);
   const loops = opts.values["-n"] !== undefined ? positiveInt("-n", opts.values["-n"], usage) : null;
   const repeat = opts.values["-r"] !== undefined ? positiveInt("-r", opts.values["-r"], usage) : 7;
   if (!code.trim()) throw new UsageError(`nothing to time.\nUsage: ${usage}`);

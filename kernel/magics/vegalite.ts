@@ -5,8 +5,8 @@
  * src/charts (vega-lite + PNG + text) when it loads, else as
  * `application/vnd.vegalite.v5+json` + text/plain.
  */
-import { MagicError, UsageError } from "./errors";
-import { parseOptions, splitArgs } from "./args";
+import { MagicError } from "./errors";
+import { UsageError, parseMagicOptions, splitArgs } from "../options";
 import type { Magic } from "./registry";
 import { jsonErrorOffset } from "./tsfork";
 
@@ -59,9 +59,11 @@ export const vegaliteMagic: Magic = {
   kind: "cell",
   name: "vegalite",
   usage: USAGE,
-  help: "Render the cell body (a vega-lite v5 JSON spec) as a chart. --data varName takes the data from a notebook variable (array of records or DataFrame).",
+  help:
+    "Render the cell body (a vega-lite v5 JSON spec) as a chart. --data varName takes the data from a notebook variable " +
+    "(array of records or DataFrame).",
   async run(args, body, ctx) {
-    const opts = parseOptions(splitArgs(args), { values: ["--data"] }, USAGE);
+    const opts = parseMagicOptions(splitArgs(args), { values: ["--data"] }, USAGE);
     if (opts.positional.length) throw new UsageError(`unexpected argument "${opts.positional[0]}".\nUsage: ${USAGE}`);
     const spec = parseSpecJson(body);
     const varName = opts.values["--data"];

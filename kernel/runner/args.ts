@@ -1,14 +1,12 @@
 /**
  * Command-line options of the runner commands (`reglab run`, `reglab check`):
- * one parser, the options each command accepts, and how inputs (files and
- * directories) become a list of notebooks.
+ * the options each command accepts (read with kernel/options.ts), and how
+ * inputs (files and directories) become a list of notebooks.
  */
 import fs from "fs";
 import path from "path";
 import type { ExecOptions } from "./execute";
-
-/** A command line reglab cannot take: reported with the command's usage, exit status 2. */
-export class UsageError extends Error {}
+import { UsageError, commandWords, usageFailure, type CommandSpec } from "../options";
 
 export type RunnerCommand = "run" | "check";
 
@@ -26,19 +24,100 @@ export interface RunOptions extends ExecOptions {
   seeds?: number[];
 }
 
-/** Options only one command accepts. */
-const ONLY: Record<string, RunnerCommand> = {
-  "--out": "run",
-  "--inplace": "run",
-  "--seed": "run",
-  "--update": "check",
-  "--seeds": "check",
+const SHARED = {
+  values: ["--timeout", "--startup-timeout", "--max-stream-lines", "--kernel-argv"],
+  flags: ["-h", "--help", "--allow-errors", "--quiet", "-q"],
 };
+
+/** Options only one command accepts. */
+const OWN: Record<RunnerCommand, { values: string[]; flags: string[] }> = {
+  run: { values: ["--out", "--seed"], flags: ["--inplace"] },
+  check: { values: ["--seeds"], flags: ["--update"] },
+};
+
+/**
+ * The other command's options are known as flags, so that one is refused by name before a value is taken. A lone
+ * `-` is a notebook name to the runner (not an option), as it has always been.
+ */
+function specOf(command: RunnerCommand): CommandSpec {
+  const other = OWN[command === "run" ? "check" : "run"];
+  return {
+    inline: "all",
+    values: [...SHARED.values, ...OWN[command].values],
+    flags: [...SHARED.flags, ...OWN[command].flags, ...other.values, ...other.flags, "-"],
+  };
+}
+
+function ownerOf(option: string): RunnerCommand | undefined {
+  return (["run", "check"] as const).find((c) => OWN[c].values.includes(option) || OWN[c].flags.includes(option));
+}
 
 function integer(v: string, flag: string): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isInteger(n)) throw new UsageError(`${flag} needs an integer, got "${v}"`);
   return n;
+}
+
+function seconds(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} needs a number of seconds >= 0, got "${v}"`);
+  return n;
+}
+
+function kernelArgv(v: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    throw new UsageError(`--kernel-argv needs a JSON list of strings, got ${v}`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((x) => typeof x === "string")) {
+    throw new UsageError(`--kernel-argv needs a non-empty JSON list of strings, got ${v}`);
+  }
+  if (!parsed.some((x: string) => x.includes("{connection_file}"))) {
+    throw new UsageError("--kernel-argv must contain {connection_file} where the connection file's path goes");
+  }
+  return parsed as string[];
+}
+
+function setFlag(o: RunOptions, name: string): void {
+  if (name === "-h" || name === "--help") o.help = true;
+  else if (name === "--allow-errors") o.allowErrors = true;
+  else if (name === "--quiet" || name === "-q") o.quiet = true;
+  else if (name === "--inplace") o.inplace = true;
+  else if (name === "--update") o.update = true;
+  else if (name === "-") o.inputs.push(name);
+}
+
+function setValue(o: RunOptions, name: string, v: string): void {
+  switch (name) {
+    case "--seed":
+      o.seed = integer(v, name);
+      break;
+    case "--seeds":
+      o.seeds = v.split(",").map((x) => integer(x.trim(), name));
+      if (new Set(o.seeds).size !== o.seeds.length) throw new UsageError(`--seeds lists a seed twice: ${v}`);
+      break;
+    case "--out":
+      o.out = v;
+      break;
+    case "--timeout":
+      o.timeoutS = seconds(v, name);
+      break;
+    case "--startup-timeout":
+      o.startupTimeoutS = seconds(v, name);
+      break;
+    case "--max-stream-lines": {
+      const n = Number(v);
+      if (v.trim() === "" || !Number.isInteger(n) || n < 0)
+        throw new UsageError(`--max-stream-lines needs a whole number >= 0, got "${v}"`);
+      o.maxStreamLines = n;
+      break;
+    }
+    case "--kernel-argv":
+      o.kernelArgv = kernelArgv(v);
+      break;
+  }
 }
 
 export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): RunOptions {
@@ -53,97 +132,16 @@ export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): Ru
     quiet: false,
     help: false,
   };
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  const seconds = (v: string, flag: string): number => {
-    const n = Number(v);
-    if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} needs a number of seconds >= 0, got "${v}"`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline: string | undefined;
-    const eq = a.startsWith("--") ? a.indexOf("=") : -1;
-    if (eq > 0) {
-      inline = a.slice(eq + 1);
-      a = a.slice(0, eq);
+  for (const w of commandWords(argv, specOf(command))) {
+    if (w.kind === "argument") {
+      o.inputs.push(w.word);
+      continue;
     }
-    const take = (): string => {
-      if (inline !== undefined) return inline;
-      const v = value(i, a);
-      i++;
-      return v;
-    };
-    if (ONLY[a] !== undefined && ONLY[a] !== command)
-      throw new UsageError(`${a} is an option of reglab ${ONLY[a]}, not of reglab ${command}`);
-    switch (a) {
-      case "--seed":
-        o.seed = integer(take(), a);
-        break;
-      case "--update":
-        o.update = true;
-        break;
-      case "--seeds": {
-        const v = take();
-        o.seeds = v.split(",").map((x) => integer(x.trim(), a));
-        if (new Set(o.seeds).size !== o.seeds.length) throw new UsageError(`--seeds lists a seed twice: ${v}`);
-        break;
-      }
-      case "-h":
-      case "--help":
-        o.help = true;
-        break;
-      case "--out":
-        o.out = take();
-        break;
-      case "--inplace":
-        o.inplace = true;
-        break;
-      case "--timeout":
-        o.timeoutS = seconds(take(), a);
-        break;
-      case "--startup-timeout":
-        o.startupTimeoutS = seconds(take(), a);
-        break;
-      case "--allow-errors":
-        o.allowErrors = true;
-        break;
-      case "--max-stream-lines": {
-        const v = take();
-        const n = Number(v);
-        if (v.trim() === "" || !Number.isInteger(n) || n < 0)
-          throw new UsageError(`--max-stream-lines needs a whole number >= 0, got "${v}"`);
-        o.maxStreamLines = n;
-        break;
-      }
-      case "--quiet":
-      case "-q":
-        o.quiet = true;
-        break;
-      case "--kernel-argv": {
-        const v = take();
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(v);
-        } catch {
-          throw new UsageError(`--kernel-argv needs a JSON list of strings, got ${v}`);
-        }
-        if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((x) => typeof x === "string")) {
-          throw new UsageError(`--kernel-argv needs a non-empty JSON list of strings, got ${v}`);
-        }
-        if (!parsed.some((x: string) => x.includes("{connection_file}"))) {
-          throw new UsageError("--kernel-argv must contain {connection_file} where the connection file's path goes");
-        }
-        o.kernelArgv = parsed as string[];
-        break;
-      }
-      default:
-        if (a.startsWith("-") && a !== "-") throw new UsageError(`unknown option ${a}`);
-        o.inputs.push(argv[i]);
-    }
+    const owner = ownerOf(w.name);
+    if (owner !== undefined && owner !== command)
+      throw new UsageError(`${w.name} is an option of reglab ${owner}, not of reglab ${command}`);
+    if (w.kind === "flag") setFlag(o, w.name);
+    else setValue(o, w.name, w.value);
   }
   if (o.help) return o;
   if (o.seed !== undefined) o.env = { REGLAB_SEED_VARIANT: String(o.seed) };
@@ -151,6 +149,24 @@ export function parseRunArgs(argv: string[], command: RunnerCommand = "run"): Ru
   if (o.update && o.seeds) throw new UsageError("--update and --seeds do not go together (seeds mode compares no outputs)");
   if (o.inputs.length === 0) throw new UsageError("no notebooks given");
   return o;
+}
+
+/**
+ * A runner command's options and notebook files; or, for --help or a usage error, the exit status after printing
+ * the usage (to stdout, or with the error to stderr).
+ */
+export function runnerArgs(argv: string[], command: RunnerCommand, usage: string): { o: RunOptions; files: string[] } | number {
+  try {
+    const o = parseRunArgs(argv, command);
+    if (o.help) {
+      process.stdout.write(usage + "\n");
+      return 0;
+    }
+    return { o, files: expandInputs(o.inputs) };
+  } catch (e) {
+    if (e instanceof UsageError) return usageFailure(`reglab ${command}`, e, usage);
+    throw e;
+  }
 }
 
 /** Files and directories → notebook paths, in order, without duplicates. */

@@ -15,7 +15,7 @@
  * or failure (or a kernel that died or did not start), 2 usage error,
  * invalid notebook or invalid sanitizer, 130 interrupted.
  */
-import { UsageError, expandInputs, parseRunArgs, type RunOptions } from "./args";
+import { runnerArgs, type RunOptions } from "./args";
 import { compareCell } from "./compare";
 import { NotebookReport, Printer, StopState, executeNotebook, firstLine, fmtSeconds } from "./execute";
 import { Notebook, NotebookCell, NotebookError, readNotebook, writeNotebook } from "./notebook";
@@ -155,9 +155,8 @@ async function seedsMode(loaded: Loaded[], seeds: number[], o: RunOptions, stop:
   for (const l of loaded) {
     const rows = table.filter((t) => t.file === l.file);
     const bad = rows.filter((t) => t.fails.length);
-    p.line(
-      `  ${l.file}: ${bad.length === 0 ? "ok under every seed" : p.red(`fails under seed${bad.length === 1 ? "" : "s"} ${bad.map((t) => t.seed).join(", ")}`)}`,
-    );
+    const failing = `fails under seed${bad.length === 1 ? "" : "s"} ${bad.map((t) => t.seed).join(", ")}`;
+    p.line(`  ${l.file}: ${bad.length === 0 ? "ok under every seed" : p.red(failing)}`);
     for (const t of bad) for (const f of t.fails) p.line(`    seed ${t.seed}: ${f}`);
   }
   return table.every((t) => t.fails.length === 0);
@@ -165,22 +164,9 @@ async function seedsMode(loaded: Loaded[], seeds: number[], o: RunOptions, stop:
 
 /** `reglab check ...`; returns the exit status. */
 export async function checkCommand(argv: string[]): Promise<number> {
-  let o: RunOptions;
-  let files: string[];
-  try {
-    o = parseRunArgs(argv, "check");
-    if (o.help) {
-      process.stdout.write(CHECK_USAGE + "\n");
-      return 0;
-    }
-    files = expandInputs(o.inputs);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`reglab check: ${e.message}\n\n${CHECK_USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const args = runnerArgs(argv, "check", CHECK_USAGE);
+  if (typeof args === "number") return args;
+  const { o, files } = args;
   const p = new Printer(o.quiet);
   const loaded: Loaded[] = [];
   const problems: string[] = [];

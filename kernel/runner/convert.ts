@@ -34,6 +34,7 @@
 import fs from "fs";
 import path from "path";
 import { Notebook, NotebookCell, NotebookError, newCellId, readNotebook, serializeNotebook, writeFileAtomic } from "./notebook";
+import { UsageError, commandWords, usageFailure } from "../options";
 
 export class ConvertError extends Error {}
 
@@ -231,31 +232,26 @@ whose lines are commented; notebook metadata in a "// ---" YAML header).
 Files are written atomically. Exit status: 0 written, 1 a file could not be
 converted, 2 usage error.`;
 
-function parseConvertArgs(argv: string[]): { inputs: string[]; to?: "ts" | "ipynb"; out?: string; help: boolean } {
-  const o: { inputs: string[]; to?: "ts" | "ipynb"; out?: string; help: boolean } = { inputs: [], help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] =
-      argv[i].startsWith("--") && argv[i].includes("=")
-        ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
-        : [argv[i], undefined];
-    const take = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new ConvertError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === "-h" || flag === "--help") o.help = true;
-    else if (flag === "--to") {
-      const v = take();
-      if (v !== "ts" && v !== "ipynb") throw new ConvertError(`--to needs ts or ipynb, got "${v}"`);
-      o.to = v;
-    } else if (flag === "--out") o.out = take();
-    else if (flag.startsWith("-")) throw new ConvertError(`unknown option ${flag}`);
-    else o.inputs.push(flag);
+interface ConvertArgs {
+  inputs: string[];
+  to?: "ts" | "ipynb";
+  out?: string;
+  help: boolean;
+}
+
+function parseConvertArgs(argv: string[]): ConvertArgs {
+  const o: ConvertArgs = { inputs: [], help: false };
+  for (const w of commandWords(argv, { inline: "all", values: ["--to", "--out"], flags: ["-h", "--help"] })) {
+    if (w.kind === "flag") o.help = true;
+    else if (w.kind === "argument") o.inputs.push(w.word);
+    else if (w.name === "--out") o.out = w.value;
+    else if (w.value === "ts" || w.value === "ipynb") o.to = w.value;
+    else throw new UsageError(`--to needs ts or ipynb, got "${w.value}"`);
   }
   if (o.help) return o;
-  if (!o.to) throw new ConvertError("say what to convert to: --to ts or --to ipynb");
-  if (o.inputs.length === 0) throw new ConvertError("no files given");
-  if (o.out && o.inputs.length > 1) throw new ConvertError("--out takes one input file");
+  if (!o.to) throw new UsageError("say what to convert to: --to ts or --to ipynb");
+  if (o.inputs.length === 0) throw new UsageError("no files given");
+  if (o.out && o.inputs.length > 1) throw new UsageError("--out takes one input file");
   return o;
 }
 
@@ -280,18 +276,18 @@ function convertOne(input: string, to: "ts" | "ipynb", out?: string): string {
   const nb = percentToNotebook(text, input, paired);
   writeFileAtomic(target, serializeNotebook(nb));
   const kept = paired ? nb.cells.filter((c) => (c.outputs ?? []).length > 0).length : 0;
-  return `${input} → ${target} (${nb.cells.length} cells${paired ? `; outputs kept for ${kept} cells from the paired ${path.basename(target)}` : ""})`;
+  const keptNote = paired ? `; outputs kept for ${kept} cells from the paired ${path.basename(target)}` : "";
+  return `${input} → ${target} (${nb.cells.length} cells${keptNote})`;
 }
 
 /** `reglab convert ...`; returns the exit status. */
 export async function convertCommand(argv: string[]): Promise<number> {
-  let o: ReturnType<typeof parseConvertArgs>;
+  let o: ConvertArgs;
   try {
     o = parseConvertArgs(argv);
   } catch (e) {
-    if (!(e instanceof ConvertError)) throw e;
-    process.stderr.write(`reglab convert: ${e.message}\n\n${CONVERT_USAGE}\n`);
-    return 2;
+    if (!(e instanceof UsageError)) throw e;
+    return usageFailure("reglab convert", e, CONVERT_USAGE);
   }
   if (o.help) return process.stdout.write(CONVERT_USAGE + "\n"), 0;
   let status = 0;

@@ -27,7 +27,7 @@
  */
 import fs from "fs";
 import path from "path";
-import { UsageError, expandInputs, parseRunArgs, type RunOptions } from "./args";
+import { runnerArgs, type RunOptions } from "./args";
 import { NotebookReport, Printer, StopState, executeNotebook, fmtSeconds } from "./execute";
 import { Notebook, NotebookError, readNotebook, writeNotebook } from "./notebook";
 
@@ -80,22 +80,9 @@ export function outputPath(input: string, o: Pick<RunOptions, "out" | "inplace">
 
 export async function runCommand(argv: string[]): Promise<number> {
   const t0 = Date.now();
-  let o: RunOptions;
-  let files: string[];
-  try {
-    o = parseRunArgs(argv);
-    if (o.help) {
-      process.stdout.write(USAGE + "\n");
-      return 0;
-    }
-    files = expandInputs(o.inputs);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`reglab run: ${e.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const args = runnerArgs(argv, "run", USAGE);
+  if (typeof args === "number") return args;
+  const { o, files } = args;
   const p = new Printer(o.quiet);
 
   // Validate everything before running anything.

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { blankMagics, findLineMagics, mayHaveMagic, parseCell } from "../../../../kernel/magics/parse";
-import { parseOptions, splitArgs } from "../../../../kernel/magics/args";
+import { parseMagicOptions, splitArgs } from "../../../../kernel/options";
 import { formatG, formatTime } from "../../../../kernel/magics/format";
 
 const names = (code: string): string[] => findLineMagics(code).map((m) => m.name);
@@ -99,12 +99,12 @@ describe("magic arguments and formats", () => {
   });
 
   it("parses options first, rejects unknown ones with the usage", () => {
-    const o = parseOptions(["-n", "5", "-f", "rest", "-x"], { values: ["-n"], flags: ["-f"] }, "%m [-n N] [-f]");
+    const o = parseMagicOptions(["-n", "5", "-f", "rest", "-x"], { values: ["-n"], flags: ["-f"] }, "%m [-n N] [-f]");
     assert.equal(o.values["-n"], "5");
     assert.ok(o.flags.has("-f"));
     assert.deepEqual(o.positional, ["rest", "-x"]);
-    assert.throws(() => parseOptions(["-q"], { flags: ["-f"] }, "%m [-f]"), /unknown option -q[\s\S]*Usage: %m \[-f\]/);
-    assert.throws(() => parseOptions(["-n"], { values: ["-n"] }, "%m"), /needs a value/);
+    assert.throws(() => parseMagicOptions(["-q"], { flags: ["-f"] }, "%m [-f]"), /unknown option -q[\s\S]*Usage: %m \[-f\]/);
+    assert.throws(() => parseMagicOptions(["-n"], { values: ["-n"] }, "%m"), /needs a value/);
   });
 
   it("formats times like IPython's _format_time and %g", () => {
