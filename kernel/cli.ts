@@ -128,7 +128,8 @@ async function dispatch(argv: string[]): Promise<number> {
       out(SUMMARY);
       return 0;
     }
-    if (!USAGE[topic]) throw new UsageError(`no such command: ${topic}`);
+    // An own property only: "toString" and friends are not commands.
+    if (!Object.hasOwn(USAGE, topic)) throw new UsageError(`no such command: ${topic}`);
     out(USAGE[topic]);
     return 0;
   }

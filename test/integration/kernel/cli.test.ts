@@ -40,6 +40,10 @@ test("unknown command or option: message, usage, exit code 2", () => {
   const n = reglab("install", "--prefix", os.tmpdir(), "--name", "Bad Name");
   assert.equal(n.status, 1);
   assert.match(n.stderr, /invalid kernel name/);
+  // Names of Object.prototype's members are not commands either.
+  const t = reglab("help", "toString");
+  assert.equal(t.status, 2);
+  assert.match(t.stderr, /no such command: toString/);
 });
 
 test("--version prints package.json's version", () => {
