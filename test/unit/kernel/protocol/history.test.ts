@@ -70,4 +70,50 @@ describe("HistoryStore", () => {
     h.add(1, "ok()", null);
     assert.deepEqual(new HistoryStore(file).query(parseHistoryRequest({ hist_access_type: "tail", n: 1 })), [[1, 1, "ok()"]]);
   });
+
+  test("each cell appends one line: the file is never rewritten while the kernel runs", () => {
+    const file = tmpFile();
+    const h = new HistoryStore(file, undefined, 50);
+    for (let i = 1; i <= 30; i++) h.add(i, `c${i}`, null);
+    const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n");
+    assert.equal(lines.length, 30);
+    assert.deepEqual(JSON.parse(lines[29]), { session: 1, line: 30, input: "c30", output: null });
+  });
+
+  test("a query sees what another kernel of the spec appended meanwhile", () => {
+    const file = tmpFile();
+    const a = new HistoryStore(file);
+    const b = new HistoryStore(file);
+    a.add(1, "from a", null);
+    b.add(1, "from b", null);
+    const tail = (h: HistoryStore) => h.query(parseHistoryRequest({ hist_access_type: "tail", n: 10 })).map((e) => e[2]);
+    assert.deepEqual(tail(a), ["from a", "from b"]);
+    assert.deepEqual(tail(b), ["from a", "from b"]);
+  });
+
+  test("a torn last line (a kernel killed mid-write) is skipped with a note; the rest is kept", () => {
+    const file = tmpFile();
+    new HistoryStore(file).add(1, "kept", null);
+    fs.appendFileSync(file, '{"session":1,"line":2,"inp');
+    const logs: string[] = [];
+    const h = new HistoryStore(file, (l) => logs.push(l));
+    assert.match(logs.join("\n"), /skipped 1 unreadable line/);
+    assert.deepEqual(h.query(parseHistoryRequest({ hist_access_type: "tail", n: 10 })), [[1, 1, "kept"]]);
+  });
+
+  test("the one-object file of earlier versions is read and rewritten as lines; a full file is compacted at start", () => {
+    const file = tmpFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const old = [1, 2, 3].map((line) => ({ session: 1, line, input: `old${line}`, output: null }));
+    fs.writeFileSync(file, JSON.stringify({ version: 1, entries: old }));
+    const h = new HistoryStore(file, undefined, 4);
+    assert.equal(h.session, 2);
+    assert.equal(fs.readFileSync(file, "utf8").trimEnd().split("\n").length, 3, "rewritten one entry a line");
+    for (let i = 1; i <= 6; i++) h.add(i, `new${i}`, null);
+    assert.equal(fs.readFileSync(file, "utf8").trimEnd().split("\n").length, 9, "appends until the next start");
+    const next = new HistoryStore(file, undefined, 4);
+    const kept = fs.readFileSync(file, "utf8").trimEnd().split("\n");
+    assert.equal(kept.length, 4, "more than twice the bound: compacted to the newest 4");
+    assert.deepEqual(next.query(parseHistoryRequest({ hist_access_type: "tail", n: 10 })).map((e) => e[2]), ["new3", "new4", "new5", "new6"]);
+  });
 });
