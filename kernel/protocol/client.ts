@@ -270,7 +270,9 @@ export class KernelClient {
     return this.senders[channel].send(frames);
   }
 
-  private frame(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): { msgId: string; frames: Buffer[] } {
+  private frame(
+    msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}
+  ): { msgId: string; frames: Buffer[] } {
     const header = newHeader(msgType, this.session);
     return { msgId: header.msg_id, frames: encode(this.signer, { header, parent_header: {}, metadata, content }) };
   }

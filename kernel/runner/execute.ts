@@ -90,7 +90,8 @@ export class StopState {
 const GRACE_MS = 5000;
 
 function timeoutOutput(seconds: number, killed: boolean): NbOutput {
-  const evalue = `the cell did not finish within ${seconds} s; it was interrupted${killed ? " and, still busy 5 s later, its kernel was killed" : ""}`;
+  const evalue = `the cell did not finish within ${seconds} s; ` +
+    `it was interrupted${killed ? " and, still busy 5 s later, its kernel was killed" : ""}`;
   return { output_type: "error", ename: "CellTimeoutError", evalue, traceback: [`CellTimeoutError: ${evalue}`] };
 }
 
@@ -230,7 +231,8 @@ export async function executeNotebook(file: string, nb: Notebook, o: ExecOptions
       report.cells++;
       const failed = outcome.status !== "ok";
       if (failed) report.failed++;
-      const label = `  [${String(k + 1).padStart(String(todo.length).length)}/${todo.length}] ${outcome.status.padEnd(11)} ${fmtSeconds(secs).padStart(5)}s  ${firstLine(c.source)}`;
+      const label = `  [${String(k + 1).padStart(String(todo.length).length)}/${todo.length}] ` +
+        `${outcome.status.padEnd(11)} ${fmtSeconds(secs).padStart(5)}s  ${firstLine(c.source)}`;
       if (failed) {
         p.line(p.red(label));
         p.problem(describeFailure(outcome).replace(/^/gm, "      "));

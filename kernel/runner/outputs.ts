@@ -215,7 +215,8 @@ export function truncateStreams(outputs: NbOutput[], maxLines: number): number {
     if (lines.length <= maxLines) continue;
     const k = lines.length - head - tail;
     dropped += k;
-    const marker = `… ${k.toLocaleString("en-US")} lines truncated (reglab run keeps the first ${head} and last ${tail} lines of a stream; --max-stream-lines) …\n`;
+    const marker = `… ${k.toLocaleString("en-US")} lines truncated ` +
+      `(reglab run keeps the first ${head} and last ${tail} lines of a stream; --max-stream-lines) …\n`;
     o.text = lines.slice(0, head).join("") + marker + lines.slice(lines.length - tail).join("");
   }
   return dropped;

@@ -110,12 +110,17 @@ describe("classic Notebook in Chromium runs reglab notebooks and shows the chart
       if (chartNotebook() === null) fs.writeFileSync(path.join(dir, chartNb), JSON.stringify(makeNotebook(SMALL_CHART_CELLS)));
       // Trusted as after `jupyter trust` (Debian ships that app as nbformat.sign, without the
       // jupyter-trust command); the trust database is in the temp data dir.
-      const trust = await run("/usr/bin/python3", ["-m", "nbformat.sign", ...fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb"))], { cwd: dir, env: env.env, timeoutMs: MINUTE });
+      const trust = await run("/usr/bin/python3", ["-m", "nbformat.sign", ...fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb"))], {
+        cwd: dir, env: env.env, timeoutMs: MINUTE
+      });
       assert.equal(trust.code, 0, `trusting the notebooks (python3 -m nbformat.sign) failed: ${trust.stderr}`);
 
       const port = await freePort();
       token = crypto.randomBytes(24).toString("hex");
-      const args = ["notebook", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--NotebookApp.token=${token}`, `--notebook-dir=${dir}`];
+      const args = [
+        "notebook", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--NotebookApp.token=${token}`,
+        `--notebook-dir=${dir}`
+      ];
       if (process.getuid?.() === 0) args.push("--allow-root"); // CI containers run as root
       server = start(JUPYTER, args, { cwd: dir, env: env.env, timeoutMs: 20 * MINUTE });
       base = `http://127.0.0.1:${port}`;
@@ -133,7 +138,10 @@ describe("classic Notebook in Chromium runs reglab notebooks and shows the chart
       }
       browser = await playwright!.chromium.launch({
         executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+          "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+          "--disable-component-update", "--disable-sync"
+        ],
         timeout: MINUTE,
       });
     },
@@ -218,7 +226,9 @@ describe("classic Notebook in Chromium runs reglab notebooks and shows the chart
     return texts.filter((t) => /Error/.test(t));
   }
 
-  it("00-welcome.ipynb: Run All completes without an error", { skip: welcome ? false : "no 00-welcome.ipynb", timeout: 4 * MINUTE }, async () => {
+  it("00-welcome.ipynb: Run All completes without an error", {
+    skip: welcome ? false : "no 00-welcome.ipynb", timeout: 4 * MINUTE
+  }, async () => {
     const page = await runAll(welcome!, 3 * MINUTE);
     try {
       const errors = await errorsShown(page);
@@ -243,17 +253,27 @@ describe("classic Notebook in Chromium runs reglab notebooks and shows the chart
       await images.last().scrollIntoViewIfNeeded();
       const shown = await images.evaluateAll((els) =>
         els.map((e) => {
-          const img = e as unknown as { naturalWidth: number; naturalHeight: number; complete: boolean; src: string; getBoundingClientRect(): { width: number; height: number } };
+          const img = e as unknown as {
+            naturalWidth: number; naturalHeight: number; complete: boolean; src: string;
+            getBoundingClientRect(): { width: number; height: number }
+          };
           const r = img.getBoundingClientRect();
-          return { natural: [img.naturalWidth, img.naturalHeight], shown: [r.width, r.height], complete: img.complete, src: img.src.slice("data:image/png;base64,".length).replace(/\s/g, "") };
+          return {
+            natural: [img.naturalWidth, img.naturalHeight], shown: [r.width, r.height], complete: img.complete,
+            src: img.src.slice("data:image/png;base64,".length).replace(/\s/g, "")
+          };
         }),
       );
-      assert.equal(shown.length, expected.length, `${chartNb}: ${shown.length} PNG images on the page, ${expected.length} chart outputs saved`);
+      assert.equal(
+        shown.length, expected.length, `${chartNb}: ${shown.length} PNG images on the page, ${expected.length} chart outputs saved`
+      );
       for (const [k, s] of shown.entries()) {
         assert.ok(s.complete && s.natural[0] > 0 && s.natural[1] > 0, `chart ${k}: the PNG did not decode (${JSON.stringify(s.natural)})`);
         assert.ok(s.shown[0] > 0 && s.shown[1] > 0, `chart ${k}: laid out with no size (${JSON.stringify(s.shown)})`);
         assert.equal(s.src, expected[k], `chart ${k}: the page shows a different image than the kernel sent`);
-        await images.nth(k).locator("xpath=ancestor::div[contains(@class,'output_area')][1]").screenshot({ path: path.join(shots, `${chartNb}-chart-${k}.png`) });
+        await images.nth(k).locator("xpath=ancestor::div[contains(@class,'output_area')][1]").screenshot({
+          path: path.join(shots, `${chartNb}-chart-${k}.png`)
+        });
       }
       console.log(`browser: ${chartNb}: ${shown.length} chart(s) shown; screenshots in ${path.relative(process.cwd(), shots)}`);
     } finally {

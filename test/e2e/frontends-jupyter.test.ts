@@ -72,14 +72,17 @@ const nbconvertMissing = missingJupyter("nbconvert");
 const notebooks = selectedNotebooks();
 
 function explain(r: Finished): string {
-  return `exit ${r.code}${r.signal ? ` (${r.signal})` : ""}${r.timedOut ? ", timed out" : ""}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
+  return `exit ${r.code}${r.signal ? ` (${r.signal})` : ""}${r.timedOut ? ", timed out" : ""}` +
+    `\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
 }
 
 function nbconvertArgs(extra: string[]): string[] {
   return ["nbconvert", "--ExecutePreprocessor.kernel_name=reglab", "--ExecutePreprocessor.timeout=300", ...extra];
 }
 
-describe("nbconvert and reglab run agree on the shipped notebooks", { skip: nbconvertMissing ?? (notebooks.length === 0 ? "no notebooks in notebooks/" : false) }, () => {
+describe("nbconvert and reglab run agree on the shipped notebooks", {
+  skip: nbconvertMissing ?? (notebooks.length === 0 ? "no notebooks in notebooks/" : false)
+}, () => {
   let env: JupyterEnv | undefined;
   const outNbconvert = (): string => path.join(env!.root, "out-nbconvert");
   const outRun = (): string => path.join(env!.root, "out-run");
@@ -89,18 +92,24 @@ describe("nbconvert and reglab run agree on the shipped notebooks", { skip: nbco
   let pending: Promise<{ nbconvert: Finished; run: Finished }> | undefined;
   const runs = (): Promise<{ nbconvert: Finished; run: Finished }> =>
     (pending ??= (async () => {
-      console.log(`frontends: comparing ${notebooks.join(", ")}${FULL ? " (REGLAB_FULL_FRONTENDS=1)" : " (subset; REGLAB_FULL_FRONTENDS=1 for all)"}`);
+      console.log(
+        `frontends: comparing ${notebooks.join(", ")}${FULL ? " (REGLAB_FULL_FRONTENDS=1)" : " (subset; REGLAB_FULL_FRONTENDS=1 for all)"}`
+      );
       env = jupyterEnv("frontends");
       const wsA = env.workspace("ws-nbconvert", notebooks);
       const wsB = env.workspace("ws-run", notebooks);
       // The two clients run at the same time, each in its own copy (notebooks write files next to themselves).
       const [nbconvert, reglabRun] = await Promise.all([
-        run(JUPYTER, nbconvertArgs(["--to", "notebook", "--execute", "--allow-errors", "--output-dir", outNbconvert(), ...notebooks.map((n) => path.join(wsA, n))]), {
+        run(JUPYTER, nbconvertArgs([
+          "--to", "notebook", "--execute", "--allow-errors", "--output-dir", outNbconvert(), ...notebooks.map((n) => path.join(wsA, n))
+        ]), {
           cwd: wsA,
           env: env.env,
           timeoutMs: limit,
         }),
-        run(process.execPath, [CLI, "run", ...notebooks.map((n) => path.join(wsB, n)), "--out", outRun(), "--allow-errors", "--timeout", "300", "--quiet"], {
+        run(process.execPath, [
+          CLI, "run", ...notebooks.map((n) => path.join(wsB, n)), "--out", outRun(), "--allow-errors", "--timeout", "300", "--quiet"
+        ], {
           cwd: wsB,
           env: env.env,
           timeoutMs: limit,
@@ -132,7 +141,9 @@ describe("nbconvert and reglab run agree on the shipped notebooks", { skip: nbco
       const ran = summarise(a).length;
       assert.ok(ran > 0, `${nb}: no code cells`);
       const failed = summarise(a).filter((c) => c.errors.length > 0);
-      if (failed.length > 0) console.log(`${nb}: cells failing in both clients: ${failed.map((c) => `${c.index} ${c.errors.join()}`).join("; ")}`);
+      if (failed.length > 0) console.log(
+        `${nb}: cells failing in both clients: ${failed.map((c) => `${c.index} ${c.errors.join()}`).join("; ")}`
+      );
     });
   }
 
@@ -151,7 +162,9 @@ describe("nbconvert and reglab run agree on the shipped notebooks", { skip: nbco
       // No chart among the compared notebooks: execute a small chart notebook.
       const file = path.join(e.root, "charts-small.ipynb");
       fs.writeFileSync(file, JSON.stringify(makeNotebook(SMALL_CHART_CELLS)));
-      const r = await run(JUPYTER, nbconvertArgs(["--to", "notebook", "--execute", "--output-dir", path.join(e.root, "charts-exec"), file]), {
+      const r = await run(JUPYTER, nbconvertArgs([
+        "--to", "notebook", "--execute", "--output-dir", path.join(e.root, "charts-exec"), file
+      ]), {
         cwd: e.root,
         env: e.env,
         timeoutMs: 2 * MINUTE,
@@ -163,7 +176,9 @@ describe("nbconvert and reglab run agree on the shipped notebooks", { skip: nbco
     const charts = chartPngs(nb);
     assert.ok(charts.length > 0, "no chart output to export");
     const outDir = artifactsDir("nbconvert-html");
-    const r = await run(JUPYTER, ["nbconvert", "--to", "html", "--output-dir", outDir, source], { cwd: e.root, env: e.env, timeoutMs: 2 * MINUTE });
+    const r = await run(JUPYTER, ["nbconvert", "--to", "html", "--output-dir", outDir, source], {
+      cwd: e.root, env: e.env, timeoutMs: 2 * MINUTE
+    });
     assert.equal(r.code, 0, `nbconvert --to html failed: ${explain(r)}`);
     const html = fs.readFileSync(path.join(outDir, path.basename(source, ".ipynb") + ".html"), "utf8");
     const imgs = html.match(/<img src="data:image\/png;base64,[A-Za-z0-9+/=\s]+"/g) ?? [];
@@ -171,16 +186,25 @@ describe("nbconvert and reglab run agree on the shipped notebooks", { skip: nbco
       .flatMap((c) => c.outputs ?? [])
       .map((o) => joined(o.data?.["text/html"]))
       .reduce((n, h) => n + (h.match(/<img src="data:image\/png;base64,/g) ?? []).length, 0);
-    assert.equal(imgs.length, charts.length + inHtmlOutputs, `${path.basename(source)}: ${imgs.length} PNG <img> in the HTML, ${charts.length} chart outputs (+${inHtmlOutputs} images inside HTML outputs)`);
+    assert.equal(
+      imgs.length, charts.length + inHtmlOutputs,
+      `${path.basename(source)}: ${imgs.length} PNG <img> in the HTML, ` +
+        `${charts.length} chart outputs (+${inHtmlOutputs} images inside HTML outputs)`
+    );
     const htmlFlat = html.replace(/\s/g, "");
     for (const [k, png] of charts.entries()) {
-      assert.ok(htmlFlat.includes(`<imgsrc="data:image/png;base64,${png}"`), `chart ${k} of ${path.basename(source)}: its PNG is not in an <img> of the HTML`);
+      assert.ok(
+        htmlFlat.includes(`<imgsrc="data:image/png;base64,${png}"`),
+        `chart ${k} of ${path.basename(source)}: its PNG is not in an <img> of the HTML`
+      );
     }
     console.log(`nbconvert html: ${path.basename(source)} with ${charts.length} chart image(s) -> ${path.relative(process.cwd(), outDir)}`);
   });
 });
 
-describe("jupyter run, jupyter console and nbconvert --allow-errors with the reglab kernel", { skip: missingJupyter("nbconvert", "run", "console") ?? false }, () => {
+describe("jupyter run, jupyter console and nbconvert --allow-errors with the reglab kernel", {
+  skip: missingJupyter("nbconvert", "run", "console") ?? false
+}, () => {
   let env: JupyterEnv;
   before(() => {
     env = jupyterEnv("frontends-cli");
@@ -223,7 +247,8 @@ describe("jupyter run, jupyter console and nbconvert --allow-errors with the reg
     assert.match(r.stdout, /reglab/, "the banner (kernel_info) is missing");
   });
 
-  it("nbconvert stops at a failing cell, and with --allow-errors runs the later cells with their outputs", { timeout: 3 * MINUTE }, async () => {
+  it("nbconvert stops at a failing cell, and with " +
+    "--allow-errors runs the later cells with their outputs", { timeout: 3 * MINUTE }, async () => {
     const cells = [
       'console.log("before the failure");',
       'throw new Error("boom in cell 2");',
@@ -234,7 +259,9 @@ describe("jupyter run, jupyter console and nbconvert --allow-errors with the reg
     const file = path.join(env.root, "failing.ipynb");
     fs.writeFileSync(file, JSON.stringify(makeNotebook(cells)));
 
-    const strict = await run(JUPYTER, nbconvertArgs(["--to", "notebook", "--execute", "--output-dir", path.join(env.root, "strict"), file]), {
+    const strict = await run(JUPYTER, nbconvertArgs([
+      "--to", "notebook", "--execute", "--output-dir", path.join(env.root, "strict"), file
+    ]), {
       cwd: env.root,
       env: env.env,
       timeoutMs: 2 * MINUTE,
@@ -242,7 +269,9 @@ describe("jupyter run, jupyter console and nbconvert --allow-errors with the reg
     assert.notEqual(strict.code, 0, `nbconvert should fail on the throwing cell: ${explain(strict)}`);
     assert.match(strict.stderr, /boom in cell 2/, `nbconvert's error should show the cell's error: ${explain(strict)}`);
 
-    const lenient = await run(JUPYTER, nbconvertArgs(["--to", "notebook", "--execute", "--allow-errors", "--output-dir", path.join(env.root, "lenient"), file]), {
+    const lenient = await run(JUPYTER, nbconvertArgs([
+      "--to", "notebook", "--execute", "--allow-errors", "--output-dir", path.join(env.root, "lenient"), file
+    ]), {
       cwd: env.root,
       env: env.env,
       timeoutMs: 2 * MINUTE,
@@ -266,7 +295,10 @@ describe("jupyter run, jupyter console and nbconvert --allow-errors with the reg
 describe("output normalisation used by the comparison", () => {
   it("hides durations and %timeit loop counts but keeps other numbers", () => {
     assert.equal(normaliseTimings("CPU times: user 262 ms, sys: 52.6 ms, total: 315 ms"), "CPU times: user <T>, sys: <T>, total: <T>");
-    assert.equal(normaliseTimings("570 µs ± 152 µs per loop (mean ± std. dev. of 3 runs, 1000 loops each)"), "<T> ± <T> per loop (mean ± std. dev. of 3 runs, <N> loops each)");
+    assert.equal(
+      normaliseTimings("570 µs ± 152 µs per loop (mean ± std. dev. of 3 runs, 1000 loops each)"),
+      "<T> ± <T> per loop (mean ± std. dev. of 3 runs, <N> loops each)"
+    );
     assert.equal(normaliseTimings("Wall time: 1.06 s"), "Wall time: <T>");
     assert.equal(normaliseTimings("3 seeds, 12 samples, loss 0.25, 2 min"), "3 seeds, 12 samples, loss 0.25, <T>");
   });
@@ -295,10 +327,14 @@ describe("output normalisation used by the comparison", () => {
     err.cells[2].outputs = [{ output_type: "error", ename: "Error", evalue: "x" }];
     assert.match(compareRuns(base(), err, ["A", "B"]).join(), /errors A \[\] vs B \[Error\]/);
     const progress = base();
-    progress.cells[2].outputs = [{ output_type: "display_data", data: { "text/html": "<div/>", "text/plain": "fit [####----] 50% epoch 2/4 | 1.0 s" } }];
+    progress.cells[2].outputs = [{ output_type: "display_data", data: {
+      "text/html": "<div/>", "text/plain": "fit [####----] 50% epoch 2/4 | 1.0 s"
+    } }];
     assert.match(compareRuns(base(), progress, ["A", "B"]).join(), /progress shown by B only/);
     const headless = base();
-    headless.cells[2].outputs = [{ output_type: "stream", name: "stdout", text: "fit [####----] 50% epoch 2/4 | 0.4 s\nfit: done, 4 epochs in 0.9 s\n" }];
+    headless.cells[2].outputs = [{
+      output_type: "stream", name: "stdout", text: "fit [####----] 50% epoch 2/4 | 0.4 s\nfit: done, 4 epochs in 0.9 s\n"
+    }];
     assert.deepEqual(compareRuns(progress, headless, ["A", "B"]), [], "a live progress display and headless progress lines agree");
   });
 });

@@ -48,7 +48,9 @@ const NOTEBOOKS = ["00-chart-gallery.ipynb", "08-early-stopping.ipynb"];
 const ERROR_NB = "lab-error.ipynb";
 
 const missing =
-  (!fs.existsSync(LAB) ? `JupyterLab is not installed at ${LAB} (.ci/run: /usr/bin/python3 -m venv ${VENV} && ${VENV}/bin/pip install jupyterlab)` : null) ??
+  (!fs.existsSync(LAB)
+    ? `JupyterLab is not installed at ${LAB} (.ci/run: /usr/bin/python3 -m venv ${VENV} && ${VENV}/bin/pip install jupyterlab)`
+    : null) ??
   (!fs.existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : null) ??
   (!fs.existsSync(path.join(ROOT, "node_modules", "playwright-core")) ? "playwright-core is not installed (npm ci)" : null) ??
   (!fs.existsSync(path.join(ROOT, "dist", "kernel", "cli.js")) ? "the reglab CLI is not built (npm run build)" : null);
@@ -78,16 +80,25 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
       if (missing) throw new Error(`cannot run the JupyterLab test: ${missing}`);
       env = jupyterEnv("lab");
       dir = env.workspace("ws", NOTEBOOKS);
-      fs.writeFileSync(path.join(dir, ERROR_NB), JSON.stringify(makeNotebook(['console.log("before the error")', 'throw new Error("deliberate error for the Lab test")'])));
+      fs.writeFileSync(path.join(dir, ERROR_NB), JSON.stringify(makeNotebook(
+        ['console.log("before the error")', 'throw new Error("deliberate error for the Lab test")']
+      )));
       // Render every cell, not only the ones in view (JupyterLab 4 windows long notebooks).
       const settings = path.join(env.root, "lab-settings");
       fs.mkdirSync(path.join(settings, "@jupyterlab", "notebook-extension"), { recursive: true });
-      fs.writeFileSync(path.join(settings, "@jupyterlab", "notebook-extension", "tracker.jupyterlab-settings"), JSON.stringify({ windowingMode: "none" }));
+      fs.writeFileSync(
+        path.join(settings, "@jupyterlab", "notebook-extension", "tracker.jupyterlab-settings"), JSON.stringify({ windowingMode: "none" })
+      );
       const labEnv = { ...env.env, JUPYTERLAB_SETTINGS_DIR: settings, JUPYTERLAB_WORKSPACES_DIR: path.join(env.root, "lab-workspaces") };
       const port = await freePort();
       token = crypto.randomBytes(24).toString("hex");
-      const args = ["--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${dir}`];
-      args.push("--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate");
+      const args = [
+        "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--IdentityProvider.token=${token}`,
+        `--ServerApp.root_dir=${dir}`
+      ];
+      args.push(
+        "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"
+      );
       if (process.getuid?.() === 0) args.push("--allow-root"); // CI containers run as root
       server = start(LAB, args, { cwd: dir, env: labEnv, timeoutMs: 20 * MINUTE });
       base = `http://127.0.0.1:${port}`;
@@ -105,7 +116,10 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
       const playwright = require("playwright-core") as typeof import("playwright-core");
       browser = await playwright.chromium.launch({
         executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+          "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+          "--disable-component-update", "--disable-sync"
+        ],
         timeout: MINUTE,
       });
     },
@@ -131,16 +145,23 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
       page.evaluate((path) => {
         // The page's own objects (JupyterLab's application), typed loosely on purpose: this runs in the browser.
         // The panel is found by its file, not as the current widget (another tab may be current).
-        const app = (globalThis as unknown as { jupyterapp?: { shell: { widgets(area: string): Iterable<{ context?: { path: string } }> } } })
+        const app = (globalThis as unknown as { jupyterapp?: {
+          shell: { widgets(area: string): Iterable<{ context?: { path: string } }> }
+        } })
           .jupyterapp;
         const panel = (app ? [...app.shell.widgets("main")].find((w) => w.context?.path === path) : undefined) as
           | {
               sessionContext?: { session?: { kernel?: { name: string; status: string } | null } | null };
-              content?: { widgets: Array<{ model: { type: string; executionCount?: number | null; sharedModel: { getSource(): string } }; promptNode?: { textContent: string | null } }> };
+              content?: { widgets: Array<{
+                model: { type: string; executionCount?: number | null; sharedModel: { getSource(): string } };
+                promptNode?: { textContent: string | null }
+              }> };
             }
           | undefined;
         const kernel = panel?.sessionContext?.session?.kernel ?? null;
-        const code = (panel?.content?.widgets ?? []).filter((w) => w.model.type === "code" && w.model.sharedModel.getSource().trim() !== "");
+        const code = (panel?.content?.widgets ?? []).filter(
+          (w) => w.model.type === "code" && w.model.sharedModel.getSource().trim() !== ""
+        );
         return {
           kernel: kernel?.name ?? null,
           status: kernel?.status ?? null,
@@ -178,7 +199,9 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
     await page.screenshot({ path: path.join(shots, `${name}.png`) });
     const id = await page.evaluate(
       (path) =>
-        [...(globalThis as unknown as { jupyterapp: { shell: { widgets(a: string): Iterable<{ id: string; context?: { path: string } }> } } }).jupyterapp.shell.widgets("main")].find(
+        [...(globalThis as unknown as { jupyterapp: { shell: {
+          widgets(a: string): Iterable<{ id: string; context?: { path: string } }>
+        } } }).jupyterapp.shell.widgets("main")].find(
           (w) => w.context?.path === path,
         )?.id ?? "",
       name,
@@ -187,7 +210,8 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
   }
 
   const committedCharts = (name: string): number =>
-    readNotebook(path.join(ROOT, "notebooks", name)).cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data && CHART_MIME in o.data).length;
+    readNotebook(path.join(ROOT, "notebooks", name)).cells.flatMap((c) => c.outputs ?? [])
+      .filter((o) => o.data && CHART_MIME in o.data).length;
   const committedTables = (name: string): number =>
     readNotebook(path.join(ROOT, "notebooks", name))
       .cells.flatMap((c) => c.outputs ?? [])
@@ -203,7 +227,9 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
       els.map((e) => {
         const embed = e.querySelector(".vega-embed");
         const drawn = embed?.querySelector("svg.marks, canvas.marks, svg, canvas") ?? null;
-        const box = drawn ? (drawn as unknown as { getBoundingClientRect(): { width: number; height: number } }).getBoundingClientRect() : null;
+        const box = drawn ? (drawn as unknown as {
+          getBoundingClientRect(): { width: number; height: number }
+        }).getBoundingClientRect() : null;
         return {
           embed: embed !== null,
           drawn: drawn ? drawn.tagName.toLowerCase() : null,
@@ -241,7 +267,10 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
         await chartsAreInteractive(page, panel, name);
         const tables = await page.locator(`${panel} .jp-OutputArea-output[data-mime-type="text/html"] table`).count();
         assert.ok(tables >= committedTables(name), `${name}: ${tables} HTML tables shown, ${committedTables(name)} committed`);
-        console.log(`jupyterlab: ${name}: ${committedCharts(name)} interactive charts, ${tables} tables; screenshots in ${path.relative(process.cwd(), shots)}`);
+        console.log(
+          `jupyterlab: ${name}: ${committedCharts(name)} interactive charts, ${tables} tables; ` +
+            `screenshots in ${path.relative(process.cwd(), shots)}`
+        );
       } finally {
         await page.close();
       }
@@ -255,7 +284,9 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
       assert.equal(errors.length, 1, `error outputs: ${JSON.stringify(errors)}`);
       assert.match(errors[0], /Error: deliberate error for the Lab test/);
       const out = await page.locator(`${panel} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"]`).allTextContents();
-      await page.locator(`${panel} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]`).screenshot({ path: path.join(shots, `${ERROR_NB}-error.png`) });
+      await page.locator(`${panel} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]`).screenshot({
+        path: path.join(shots, `${ERROR_NB}-error.png`)
+      });
       assert.deepEqual(out.map((t) => t.trim()), ["before the error"]);
     } finally {
       await page.close();

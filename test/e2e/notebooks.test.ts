@@ -41,10 +41,16 @@ for (const nb of notebooks) {
   });
 }
 
-test("reglab check notebooks/: every committed output follows from its code", { skip: process.env.REGLAB_SKIP_NOTEBOOKS === "1" ? "REGLAB_SKIP_NOTEBOOKS=1" : false, timeout: 40 * 60_000 }, () => {
-  const r = spawnSync(process.execPath, [path.join(root, "bin", "reglab.js"), "check", dir, "--quiet"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+test("reglab check notebooks/: every committed output follows from its code", {
+  skip: process.env.REGLAB_SKIP_NOTEBOOKS === "1" ? "REGLAB_SKIP_NOTEBOOKS=1" : false, timeout: 40 * 60_000
+}, () => {
+  const r = spawnSync(process.execPath, [path.join(root, "bin", "reglab.js"), "check", dir, "--quiet"], {
+    encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }
+  });
   // check's own report (per notebook: match or the diff of each differing cell) is the useful log.
   console.log(r.stdout.slice(-8000));
   assert.equal(r.status, 0, `reglab check notebooks/ failed (exit ${r.status}):\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-3000)}`);
-  for (const nb of notebooks) assert.match(r.stdout, new RegExp(`${nb.replace(/[.]/g, "\\.")}: ok — \\d+ cells match`), `${nb} not reported as matching`);
+  for (const nb of notebooks) assert.match(
+    r.stdout, new RegExp(`${nb.replace(/[.]/g, "\\.")}: ok — \\d+ cells match`), `${nb} not reported as matching`
+  );
 });

@@ -28,7 +28,9 @@ export function digitsParts(seedValue: number, sizes: number[]): Part[] {
     start += s;
     return tf.tidy(() => {
       const i = tf.tensor1d(idx, "int32");
-      return { x: tf.gather(d.x, i) as tf.Tensor2D, y: tf.gather(d.y, i) as tf.Tensor2D, labels: Int32Array.from(idx.map((k) => d.labels[k])) };
+      return {
+        x: tf.gather(d.x, i) as tf.Tensor2D, y: tf.gather(d.y, i) as tf.Tensor2D, labels: Int32Array.from(idx.map((k) => d.labels[k]))
+      };
     });
   });
   tf.dispose([d.x, d.y]);

@@ -38,7 +38,9 @@ export function missingJupyter(...subcommands: string[]): string | null {
   if (!fs.existsSync(JUPYTER)) return `${JUPYTER} is missing (apt-get install jupyter-core jupyter-nbconvert)`;
   if (!fs.existsSync(path.join(ROOT, "dist", "kernel", "cli.js"))) return "the reglab CLI is not built (npm run build)";
   for (const s of subcommands) {
-    if (!fs.existsSync(`/usr/bin/jupyter-${s}`)) return `/usr/bin/jupyter-${s} is missing (apt-get install jupyter-${s === "run" || s === "kernel" ? "client" : s})`;
+    if (!fs.existsSync(`/usr/bin/jupyter-${s}`)) {
+      return `/usr/bin/jupyter-${s} is missing (apt-get install jupyter-${s === "run" || s === "kernel" ? "client" : s})`;
+    }
   }
   return null;
 }
@@ -70,7 +72,9 @@ export interface JupyterEnv {
 export function jupyterEnv(label: string): JupyterEnv {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `reglab-${label}-`));
   const prefix = path.join(root, "prefix");
-  const dirs = { config: path.join(root, "config"), data: path.join(root, "data"), runtime: path.join(root, "runtime"), tmp: path.join(root, "tmp") };
+  const dirs = {
+    config: path.join(root, "config"), data: path.join(root, "data"), runtime: path.join(root, "runtime"), tmp: path.join(root, "tmp")
+  };
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   const install = spawnSync(process.execPath, [CLI, "install", "--prefix", prefix], { encoding: "utf8" });
   if (install.status !== 0) throw new Error(`reglab install --prefix failed (exit ${install.status}): ${install.stderr}${install.stdout}`);
@@ -159,7 +163,9 @@ export interface Started {
 }
 
 /** Spawn in its own process group; the group is killed at `timeoutMs`. */
-export function start(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string }): Started {
+export function start(cmd: string, args: string[], opts: {
+  cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string
+}): Started {
   const proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -200,7 +206,9 @@ export function start(cmd: string, args: string[], opts: { cwd?: string; env?: N
 }
 
 /** Run to completion (see `start`). */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string }): Promise<Finished> {
+export function run(cmd: string, args: string[], opts: {
+  cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string
+}): Promise<Finished> {
   return start(cmd, args, opts).done;
 }
 
@@ -379,8 +387,11 @@ export function makeNotebook(cells: string[]): Notebook {
  * Two charts: a Chart as a cell's last value (it renders itself), and the %%vegalite magic.
  */
 export const SMALL_CHART_CELLS = [
-  'import { chart } from "reglab";\nconst xs = Array.from({ length: 20 }, (_, i) => i);\nchart({ title: "x squared", mark: "line", data: { values: xs.map((x) => ({ x, y: x * x })) }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });',
-  '%%vegalite\n{"title": "bars", "mark": "bar", "data": {"values": [{"k": "a", "v": 3}, {"k": "b", "v": 5}, {"k": "c", "v": 2}]}, "encoding": {"x": {"field": "k", "type": "nominal"}, "y": {"field": "v", "type": "quantitative"}}}',
+  'import { chart } from "reglab";\nconst xs = Array.from({ length: 20 }, (_, i) => i);\nchart({ title: "x squared", mark: "line", data: ' +
+    '{ values: xs.map((x) => ({ x, y: x * x })) }, encoding: { x: { field: "x", ' +
+      'type: "quantitative" }, y: { field: "y", type: "quantitative" } } });',
+  '%%vegalite\n{"title": "bars", "mark": "bar", "data": {"values": [{"k": "a", "v": 3}, {"k": "b", "v": 5}, {"k": "c", ' +
+    '"v": 2}]}, "encoding": {"x": {"field": "k", "type": "nominal"}, "y": {"field": "v", "type": "quantitative"}}}',
 ];
 
 /**

@@ -22,7 +22,9 @@ export function notebookJson(cells: CellSpec[], metadata: Record<string, unknown
     metadata: { kernelspec: { name: "reglab", display_name: "TypeScript (reglab)", language: "typescript" }, ...metadata },
     cells: cells.map((c, i) => {
       const type = c.type ?? "code";
-      const cell: Record<string, unknown> = { cell_type: type, id: `c${i + 1}`, metadata: c.tags ? { tags: c.tags } : {}, source: c.source };
+      const cell: Record<string, unknown> = {
+        cell_type: type, id: `c${i + 1}`, metadata: c.tags ? { tags: c.tags } : {}, source: c.source
+      };
       if (type === "code") Object.assign(cell, { execution_count: null, outputs: [] });
       return cell;
     }),
@@ -45,6 +47,8 @@ export interface CliResult {
 
 /** `reglab <args>` in a child process (default backend, as users run it). */
 export function reglab(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10 * 60_000): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env }, timeout: timeoutMs });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env }, timeout: timeoutMs
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -150,7 +150,8 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     await intact();
   });
 
-  test("a cell that crashes the TypeScript compiler (5,000 nested parentheses) does not break later cells", { timeout: 30_000 }, async () => {
+  test("a cell that crashes the TypeScript compiler (5,000 " +
+    "nested parentheses) does not break later cells", { timeout: 30_000 }, async () => {
     const r = await run("(".repeat(5000) + "1" + ")".repeat(5000));
     assert.equal(r.status, "error");
     const e = errorOf(r);
@@ -162,7 +163,10 @@ describe("faults in cells", { timeout: 150_000 }, () => {
   });
 
   test("process.exit, process.abort and process.kill(self) are refused with a clear message", { timeout: 30_000 }, async () => {
-    for (const code of ["process.exit()", "process.exit(3)", "process.abort()", "process.kill(process.pid)", 'process.kill(process.pid, "SIGKILL")', "process.kill(0)"]) {
+    for (const code of [
+      "process.exit()", "process.exit(3)", "process.abort()", "process.kill(process.pid)", 'process.kill(process.pid, "SIGKILL")',
+      "process.kill(0)"
+    ]) {
       const r = await run(`console.log("still here");\n${code}`);
       assert.equal(r.status, "error", code);
       assert.equal(stream(r.outputs), "still here\n", code);

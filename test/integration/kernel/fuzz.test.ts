@@ -33,7 +33,8 @@ const PER_REQUEST_MS = 20_000;
 
 const TOKENS = [
   ..."x y z fz foo bar tf Math console log length map value keys".split(" "),
-  ..."const let var if else function return class new typeof await async import export try catch finally throw interface type enum as in of extends implements void delete yield".split(" "),
+  ...("const let var if else function return class new typeof await async import export try catch finally throw " +
+    "interface type enum as in of extends implements void delete yield").split(" "),
   ..."+ - * / % = == === != ! ? : ; , . ... => && || ?? < > <= >= << >> & | ^ ~ ++ -- += ?. @ #".split(" "),
   ..."0 1 -1 3.14 1e308 -0 NaN Infinity 0x1F 10n true false null undefined".split(" "),
   '"str"', "'s'", "`tpl ${x}`", "`", '"', "'", "/re/g", "/*", "*/", "//", "\\",
@@ -45,7 +46,10 @@ const MAGICS = [
   "capture", "html", "markdown", "md", "latex", "svg", "vegalite", "tfleak", "timeit",
   "nosuch", "tim", "sweeep", "", "%", "?", "who?",
 ];
-const ARGS = ["-n", "-r", "-a", "-f", "--fail", "--data", "--", "=", "a=1,2", "Chart.width=", "Chart.x=1", "1", "-3", "abc", "'", '"', "x y", "名前", "🎉", "1..", "{", "}", "$HOME", "\\"];
+const ARGS = [
+  "-n", "-r", "-a", "-f", "--fail", "--data", "--", "=", "a=1,2", "Chart.width=", "Chart.x=1", "1", "-3", "abc", "'", '"', "x y", "名前",
+  "🎉", "1..", "{", "}", "$HOME", "\\"
+];
 
 function pick<T>(r: Rng, xs: readonly T[]): T {
   return xs[r.int(xs.length)];
@@ -121,7 +125,8 @@ let kc: KernelClient;
 useTestKernel("reglab-fuzz-", (k) => ({ kc } = k));
 
 describe("fuzzing one kernel", () => {
-  test(`${CASES} garbage cells and magic lines all get a reply; the kernel stays usable (seed ${SEED})`, { timeout: 170_000 }, async (t) => {
+  test(`${CASES} garbage cells and magic lines all get a reply; ` +
+    `the kernel stays usable (seed ${SEED})`, { timeout: 170_000 }, async (t) => {
     const pre = await executeCell(kc, 'const keepFuzz = "before the fuzz";', { timeoutMs: 30_000 });
     assert.equal(pre.status, "ok");
     const r = rng(SEED);

@@ -22,7 +22,8 @@ import { startTestKernel, stopTestKernel, type TestKernel } from "../../support/
 import type { Message } from "../../../kernel/protocol/wire";
 
 describe("in process", () => {
-  test("train: an interrupt from a timer stops it within a step, leaks nothing, and the next train works", { timeout: 60_000 }, async () => {
+  test("train: an interrupt from a timer stops it within " +
+    "a step, leaks nothing, and the next train works", { timeout: 60_000 }, async () => {
     await useBackend("wasm", { quiet: true });
     seed(1);
     const x = tf.randomNormal([256, 8]);
@@ -126,13 +127,16 @@ describe("over the Jupyter protocol", () => {
     // Every stream message from now on, with the time it arrived.
     const streams: Array<{ at: number; parent: unknown; text: string }> = [];
     client.onIopub((msg: Message) => {
-      if (msg.header.msg_type === "stream") streams.push({ at: Date.now(), parent: msg.parent_header.msg_id, text: String(msg.content.text) });
+      if (msg.header.msg_type === "stream") streams.push({
+        at: Date.now(), parent: msg.parent_header.msg_id, text: String(msg.content.text)
+      });
     });
 
     let firstEpoch!: () => void;
     const started = new Promise<void>((r) => (firstEpoch = r));
     const cell = executeCell(client, 
-      'await train(m, {x, y}, {epochs: 1000, batchSize: 8, progress: false, callbacks: {onEpochEnd: (e: number) => console.log("epoch " + e)}});',
+      'await train(m, {x, y}, {epochs: 1000, batchSize: 8, progress: false, ' +
+        'callbacks: {onEpochEnd: (e: number) => console.log("epoch " + e)}});',
       {
         timeoutMs: 60_000,
         stopOnError: false,
@@ -163,7 +167,10 @@ describe("over the Jupyter protocol", () => {
     assert.deepEqual(late, [], "no stream output after the interrupted cell ended, except the next cell's own");
 
     // Training works again in a later cell.
-    const again = await executeCell(client, 'const h = await train(m, {x, y}, {epochs: 3, progress: false});\nh.metrics.loss.length', { timeoutMs: 60_000, stopOnError: false });
+    const again = await executeCell(
+      client, 'const h = await train(m, {x, y}, {epochs: 3, progress: false});\nh.metrics.loss.length',
+      { timeoutMs: 60_000, stopOnError: false }
+    );
     assert.equal(again.status, "ok", JSON.stringify(again.outputs));
     const value = again.outputs.find((o) => o.output_type === "execute_result");
     assert.ok(value && value.output_type === "execute_result" && String(value.data["text/plain"]) === "3", JSON.stringify(again.outputs));

@@ -85,7 +85,9 @@ describe("magics over the Jupyter protocol", () => {
     const t = await ok("%time 2 ** 10");
     assert.match(text(t.outputs), /^CPU times: user .+, sys: .+, total: .+\nWall time: .+\n$/);
     assert.equal(plain(t.outputs.find((o) => o.output_type === "execute_result")), "1024");
-    assert.match(text((await ok("%timeit -n 10 -r 2 Math.sqrt(9)")).outputs), /per loop \(mean ± std\. dev\. of 2 runs, 10 loops each\)\n$/);
+    assert.match(
+      text((await ok("%timeit -n 10 -r 2 Math.sqrt(9)")).outputs), /per loop \(mean ± std\. dev\. of 2 runs, 10 loops each\)\n$/
+    );
     assert.match(text((await ok("%%timeit -n 2 -r 2\nconst m = tf.ones([8, 8]);\nm.matMul(m)")).outputs), /of 2 runs, 2 loops each\)/);
   });
 
@@ -118,7 +120,9 @@ describe("magics over the Jupyter protocol", () => {
     assert.equal(plain((await ok("fromMod")).outputs.find((o) => o.output_type === "execute_result")), "42");
     fs.mkdirSync(path.join(dir, "sub"));
     assert.equal(text((await ok("%cd sub")).outputs), fs.realpathSync(path.join(dir, "sub")) + "\n");
-    assert.equal(plain((await ok("%pwd")).outputs.find((o) => o.output_type === "execute_result")), `'${fs.realpathSync(path.join(dir, "sub"))}'`);
+    assert.equal(
+      plain((await ok("%pwd")).outputs.find((o) => o.output_type === "execute_result")), `'${fs.realpathSync(path.join(dir, "sub"))}'`
+    );
     await ok(`%cd ${dir}`);
   });
 
@@ -146,7 +150,9 @@ describe("magics over the Jupyter protocol", () => {
   });
 
   it("%%html, %%markdown, %%latex, %%svg, %%vegalite", async () => {
-    const mimes: Array<[string, string]> = [["html", "text/html"], ["markdown", "text/markdown"], ["md", "text/markdown"], ["latex", "text/latex"], ["svg", "image/svg+xml"]];
+    const mimes: Array<[string, string]> = [
+      ["html", "text/html"], ["markdown", "text/markdown"], ["md", "text/markdown"], ["latex", "text/latex"], ["svg", "image/svg+xml"]
+    ];
     for (const [name, mime] of mimes) {
       const r = await ok(`%%${name}\nbody-${name}`);
       const d = r.outputs.find((o) => o.output_type === "display_data");
@@ -154,7 +160,10 @@ describe("magics over the Jupyter protocol", () => {
       assert.equal([d.data[mime]].flat().join(""), `body-${name}`);
     }
     await ok("const pts = [{x: 1, y: 1}, {x: 2, y: 4}];");
-    const v = await ok('%%vegalite --data pts\n{"mark": "line", "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}');
+    const v = await ok(
+      '%%vegalite --data pts\n{"mark": "line", "encoding": {"x": {"field": "x", ' +
+        '"type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}'
+    );
     const d = v.outputs.find((o) => o.output_type === "display_data");
     assert.ok(d && d.output_type === "display_data");
     assert.ok(d.data["application/vnd.vegalite.v5+json"]);
@@ -167,7 +176,10 @@ describe("magics over the Jupyter protocol", () => {
     const d = r.outputs.find((o) => o.output_type === "display_data");
     assert.ok(d && d.output_type === "display_data" && d.data["text/html"]);
     const vals = await ok("_sweep.values");
-    assert.match(plain(vals.outputs.find((o) => o.output_type === "execute_result")), /\[\s*\[\s*1,\s*1\s*\],\s*\[\s*2,\s*4\s*\],\s*\[\s*3,\s*9\s*\]\s*\]/);
+    assert.match(
+      plain(vals.outputs.find((o) => o.output_type === "execute_result")),
+      /\[\s*\[\s*1,\s*1\s*\],\s*\[\s*2,\s*4\s*\],\s*\[\s*3,\s*9\s*\]\s*\]/
+    );
   });
 
   it("%config Chart.width sets the chart theme", async () => {

@@ -36,7 +36,9 @@ test("the kernel exits when the process that started it is gone", { timeout: 60_
   // The kernel's named parent (as jupyter_client sets JPY_PARENT_PID) is a shell that lives 8 s.
   const quoted = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   const pid = Number(
-    execFileSync("bash", ["-c", `(sleep 8) & parent=$!; JPY_PARENT_PID=$parent ${quoted} >/dev/null 2>&1 & echo $!`], { encoding: "utf8" }).trim(),
+    execFileSync(
+      "bash", ["-c", `(sleep 8) & parent=$!; JPY_PARENT_PID=$parent ${quoted} >/dev/null 2>&1 & echo $!`], { encoding: "utf8" }
+    ).trim(),
   );
   assert.ok(pid > 0);
   try {

@@ -102,7 +102,9 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("error inside a function defined in an earlier cell", async () => {
-    await executeCell(kc, "function explode(n: number): number {\n  if (n > 0) {\n    throw new RangeError('deep ' + n);\n  }\n  return n;\n}");
+    await executeCell(
+      kc, "function explode(n: number): number {\n  if (n > 0) {\n    throw new RangeError('deep ' + n);\n  }\n  return n;\n}"
+    );
     const r = await executeCell(kc, "\nexplode(5)");
     const e = errorOf(r);
     assert.equal(e.ename, "RangeError");
@@ -126,7 +128,9 @@ describe("kernel over ZeroMQ", () => {
   });
 
   test("unhandled async errors after a cell do not kill the kernel", async () => {
-    const r = await executeCell(kc, "setTimeout(() => { throw new Error('late boom'); }, 0);\nPromise.reject(new Error('late reject'));\n1");
+    const r = await executeCell(
+      kc, "setTimeout(() => { throw new Error('late boom'); }, 0);\nPromise.reject(new Error('late reject'));\n1"
+    );
     assert.equal(r.status, "ok");
     await new Promise((res) => setTimeout(res, 200));
     assert.ok(kc.isAlive());

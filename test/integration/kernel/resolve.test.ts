@@ -48,7 +48,14 @@ describe("a notebook folder with no node_modules", () => {
   });
 
   test("historyToFrame's DataFrame as a top-level variable, used by a later cell", async () => {
-    const r = ok(await executeCell(kc, 'import { historyToFrame } from "reglab";\nconst h = { loss: [1, 0.5] };\nconst hf = historyToFrame(h);\nconsole.log(JSON.stringify(hf.columns))', { timeoutMs: 120_000 }));
+    const r = ok(
+      await executeCell(
+        kc,
+        'import { historyToFrame } from "reglab";\nconst h = { loss: [1, 0.5] ' +
+          '};\nconst hf = historyToFrame(h);\nconsole.log(JSON.stringify(hf.columns))',
+        { timeoutMs: 120_000 }
+      )
+    );
     assert.deepEqual(JSON.parse(stdout(r.outputs)), ["epoch", "loss"]);
     // The next cell sees `hf` through tslab's emitted declaration of the previous cell.
     const r2 = ok(await executeCell(kc, "console.log(hf.shape.join('x'))"));
@@ -71,7 +78,8 @@ describe("a notebook folder with no node_modules", () => {
       await executeCell(kc, 
         'import * as tfjs from "@tensorflow/tfjs";\nimport { tf } from "reglab";\n' +
           "const t = tfjs.tensor([1, 2, 3]);\nconst sameType: tf.Tensor = t;\n" +
-          'console.log(JSON.stringify([tfjs.engine() === tf.engine(), t instanceof tf.Tensor, dfd.tensorflow.engine() === tf.engine(), require.resolve("@tensorflow/tfjs")]))',
+          'console.log(JSON.stringify([tfjs.engine() === tf.engine(), t instanceof tf.Tensor, ' +
+            'dfd.tensorflow.engine() === tf.engine(), require.resolve("@tensorflow/tfjs")]))',
         { timeoutMs: 60_000 },
       ),
     );
@@ -137,7 +145,9 @@ describe("path mapping (synthetic trees)", () => {
     base = tmp("reglab-mirror-");
     R = path.join(base, "pkg");
     D = path.join(base, "notebooks", "ch7");
-    for (const p of ["p/index.d.ts", "q/index.d.ts", "r/index.d.ts", "p/node_modules/r/index.d.ts", "@s/t/index.d.ts"]) write(path.join(R, "node_modules", p), "");
+    for (const p of [
+      "p/index.d.ts", "q/index.d.ts", "r/index.d.ts", "p/node_modules/r/index.d.ts", "@s/t/index.d.ts"
+    ]) write(path.join(R, "node_modules", p), "");
     write(path.join(base, "notebooks", "node_modules", "q", "index.d.ts"), ""); // the user's q, one level up
   });
   after(() => fs.rmSync(base, { recursive: true, force: true }));

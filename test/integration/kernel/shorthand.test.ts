@@ -27,7 +27,9 @@ test("expandShorthand rewrites object-literal shorthand only, keeping lines", ()
 
 let kc: KernelClient;
 const text = (r: CellResult): string =>
-  r.outputs.map((o) => (o.output_type === "execute_result" ? String(o.data["text/plain"]) : o.output_type === "error" ? `${o.ename}: ${o.evalue}` : "")).join("");
+  r.outputs.map(
+    (o) => (o.output_type === "execute_result" ? String(o.data["text/plain"]) : o.output_type === "error" ? `${o.ename}: ${o.evalue}` : "")
+  ).join("");
 
 useTestKernel("reglab-shorthand-", (k) => ({ kc } = k));
 

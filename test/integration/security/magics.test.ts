@@ -82,7 +82,9 @@ describe("%%writefile", { timeout: 60_000 }, () => {
     assert.deepEqual(listing(path.join(dir, "sub")), ["rel.txt"]);
   });
 
-  test("a failed write leaves the old content", { skip: process.getuid?.() === 0 ? "root ignores directory permissions" : false }, async () => {
+  test("a failed write leaves the old content", {
+    skip: process.getuid?.() === 0 ? "root ignores directory permissions" : false
+  }, async () => {
     const ro = path.join(dir, "ro");
     fs.mkdirSync(ro);
     fs.writeFileSync(path.join(ro, "keep.txt"), "precious");

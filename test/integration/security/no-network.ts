@@ -48,7 +48,10 @@ patch(require("tls") as Mutable, ["connect"], "tls");
 patch(require("http") as Mutable, ["request", "get"], "http");
 patch(require("https") as Mutable, ["request", "get"], "https");
 patch(require("http2") as Mutable, ["connect"], "http2");
-const dnsNames = ["lookup", "lookupService", "resolve", "resolve4", "resolve6", "resolveAny", "resolveCname", "resolveMx", "resolveNs", "resolveTxt", "resolveSrv", "resolvePtr", "resolveNaptr", "resolveSoa", "reverse"];
+const dnsNames = [
+  "lookup", "lookupService", "resolve", "resolve4", "resolve6", "resolveAny", "resolveCname", "resolveMx", "resolveNs", "resolveTxt",
+  "resolveSrv", "resolvePtr", "resolveNaptr", "resolveSoa", "reverse"
+];
 const dns = require("dns") as Mutable;
 patch(dns, dnsNames, "dns");
 patch(dns.promises as Mutable, dnsNames, "dns.promises");

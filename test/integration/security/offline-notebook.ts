@@ -7,7 +7,9 @@
  * dependencies), and a chart bundle with its PNG.
  * Prints one JSON line starting with "RESULT " and exits 0 on success.
  */
-import { seed, useBackend, tf, twoMoons, loadDigits, trainTestSplit, mlp, train, l2, learningCurves, publish, historyToFrame, table } from "../../../src";
+import {
+  seed, useBackend, tf, twoMoons, loadDigits, trainTestSplit, mlp, train, l2, learningCurves, publish, historyToFrame, table
+} from "../../../src";
 
 async function main(): Promise<void> {
   seed(7);

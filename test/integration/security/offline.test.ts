@@ -33,7 +33,8 @@ describe("no network access at run time", () => {
         dnsPromises: () => require("dns").promises.resolve4("example.org"),
         fetch: () => fetch("http://127.0.0.1/"),
       };
-      const blocked = Object.entries(tries).filter(([, f]) => { try { f(); return false; } catch (e) { return e.name === "NetworkBlockedError"; } }).map(([k]) => k);
+      const blocked = Object.entries(tries).filter(([, f]) => { try { f(); return false; } ` +
+      `catch (e) { return e.name === "NetworkBlockedError"; } }).map(([k]) => k);
       console.log(JSON.stringify(blocked));`;
     const r = runNode(["-e", probe]);
     assert.equal(r.status, 0, r.stderr);

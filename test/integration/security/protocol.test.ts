@@ -47,7 +47,10 @@ describe("message authentication", { timeout: 60_000 }, () => {
 
     // Signed with another key (an attacker who can reach the port but has not read the connection file).
     const other = new Signer("not-the-kernel-key", "hmac-sha256");
-    attacks.push(["wrong key", encode(other, { header: newHeader("execute_request", "attacker"), parent_header: {}, metadata: {}, content: executeContent(touch("wrong-key")) })]);
+    attacks.push(["wrong key", encode(
+      other,
+      { header: newHeader("execute_request", "attacker"), parent_header: {}, metadata: {}, content: executeContent(touch("wrong-key")) }
+    )]);
 
     const truncated = frameAs(kc, "execute_request", executeContent(touch("truncated"))).frames;
     truncated[delimiter(truncated) + 1] = truncated[delimiter(truncated) + 1].subarray(0, 32);
@@ -104,7 +107,9 @@ describe("message authentication", { timeout: 60_000 }, () => {
 
   test("a forged shutdown_request on control is ignored", async () => {
     const other = new Signer("guessed-key", "hmac-sha256");
-    const forged = encode(other, { header: newHeader("shutdown_request", "attacker"), parent_header: {}, metadata: {}, content: { restart: false } });
+    const forged = encode(other, {
+      header: newHeader("shutdown_request", "attacker"), parent_header: {}, metadata: {}, content: { restart: false }
+    });
     await kc.sendRaw("control", forged);
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(kc.isAlive(), "the kernel is still running");
@@ -139,7 +144,9 @@ function listeningSockets(pid: number): Array<{ address: string; port: number }>
 }
 
 describe("network exposure", { timeout: 30_000 }, () => {
-  test("every listening socket of the kernel is on the connection file's address (127.0.0.1) and ports", { skip: fs.existsSync("/proc/net/tcp") ? false : "no /proc/net/tcp" }, () => {
+  test("every listening socket of the kernel is on the connection file's address (127.0.0.1) and ports", {
+    skip: fs.existsSync("/proc/net/tcp") ? false : "no /proc/net/tcp"
+  }, () => {
     const pid = kc.pid;
     assert.ok(pid);
     const socks = listeningSockets(pid);

@@ -39,10 +39,15 @@ test("SGD + L2 (book alpha) in reglab equals PyTorch SGD(weight_decay = alpha): 
   const init = model.getWeights().map((w) => w.arraySync());
   const settings = { lr: 0.1, alpha: 0.01, batchSize: 16, epochs: 15 };
   const job = { x: x.arraySync(), y: y.arraySync(), weights: init, ...settings };
-  const out = JSON.parse(execFileSync(PYTHON, [SCRIPT], { input: JSON.stringify(job), encoding: "utf8" })) as { loss: number[]; weights: number[][] };
+  const out = JSON.parse(execFileSync(PYTHON, [SCRIPT], {
+    input: JSON.stringify(job), encoding: "utf8"
+  })) as { loss: number[]; weights: number[][] };
 
   const opt = tf.train.sgd(settings.lr);
-  const h = await train(model, { x, y }, { epochs: settings.epochs, batchSize: settings.batchSize, optimizer: opt, loss: "categoricalCrossentropy", penalty: l2(settings.alpha), shuffle: false, progress: false });
+  const h = await train(model, { x, y }, {
+    epochs: settings.epochs, batchSize: settings.batchSize, optimizer: opt, loss: "categoricalCrossentropy", penalty: l2(settings.alpha),
+    shuffle: false, progress: false
+  });
   assert.equal(out.loss.length, settings.epochs);
   h.metrics.loss.forEach((v, i) => {
     const rel = Math.abs(v - out.loss[i]) / out.loss[i];
@@ -50,7 +55,9 @@ test("SGD + L2 (book alpha) in reglab equals PyTorch SGD(weight_decay = alpha): 
   });
   assert.ok(h.metrics.loss[settings.epochs - 1] < 0.7 * h.metrics.loss[0], "it actually trained");
   const ours = model.getWeights().map((w) => Array.from(w.dataSync()));
-  ours.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - out.weights[i][j]) < 1e-4, `weight ${i}[${j}]: ${v} vs ${out.weights[i][j]}`)));
+  ours.forEach((w, i) => w.forEach((v, j) => assert.ok(
+    Math.abs(v - out.weights[i][j]) < 1e-4, `weight ${i}[${j}]: ${v} vs ${out.weights[i][j]}`
+  )));
   opt.dispose();
   model.dispose();
   [b.x, b.y, x, y].forEach((t2) => t2.dispose());
@@ -69,7 +76,8 @@ function relErr(a: number[], b: number[], floor = 1e-3): number {
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]) / scale), 0);
 }
 
-test("FGSM equals PyTorch's (autograd input gradient, sign, clamp): 10-12-4 tanh MLP, same weights and inputs (default backend)", async (t) => {
+test("FGSM equals PyTorch's (autograd input gradient, sign, clamp): " +
+  "10-12-4 tanh MLP, same weights and inputs (default backend)", async (t) => {
   if (!torchAvailable()) {
     t.skip("PyTorch not installed: apt-get install python3-torch");
     return;
@@ -86,7 +94,9 @@ test("FGSM equals PyTorch's (autograd input gradient, sign, clamp): 10-12-4 tanh
     kind: "fgsm", x: x.arraySync(), y: y.arraySync(), weights: model.getWeights().map((w) => w.arraySync()), epsilon: eps, clip: [0, 1],
   });
   const xAdv = fgsm(model, x, y, eps, { clip: [0, 1] });
-  const grad = tf.tidy(() => tf.grad((xx: tf.Tensor) => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(xx) as tf.Tensor)) as tf.Scalar)(x));
+  const grad = tf.tidy(
+    () => tf.grad((xx: tf.Tensor) => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(xx) as tf.Tensor)) as tf.Scalar)(x)
+  );
   const g = Array.from(grad.dataSync());
   const tg = out.grad.flat();
   assert.ok(relErr(g, tg) <= 1e-4, `input gradient: relative error ${relErr(g, tg)}`);
@@ -105,7 +115,8 @@ test("FGSM equals PyTorch's (autograd input gradient, sign, clamp): 10-12-4 tanh
   model.dispose();
 });
 
-test("batch norm equals PyTorch BatchNorm1d: training outputs, running statistics (unbiased), eval output, gradients (default backend)", async (t) => {
+test("batch norm equals PyTorch BatchNorm1d: training outputs, running " +
+  "statistics (unbiased), eval output, gradients (default backend)", async (t) => {
   if (!torchAvailable()) {
     t.skip("PyTorch not installed: apt-get install python3-torch");
     return;
@@ -119,7 +130,10 @@ test("batch norm equals PyTorch BatchNorm1d: training outputs, running statistic
   const beta = [0.1, -0.3, 0, 0.5, 2];
   const momentum = 0.9;
   const eps = 1e-5;
-  const out = torchJob<{ train: number[][][]; running_mean: number[]; running_var: number[]; eval: number[][]; grad_x: number[][]; grad_gamma: number[]; grad_beta: number[] }>({
+  const out = torchJob<{
+    train: number[][][]; running_mean: number[]; running_var: number[]; eval: number[][]; grad_x: number[][]; grad_gamma: number[];
+    grad_beta: number[]
+  }>({
     kind: "bn", batches: batches.map((b) => b.arraySync()), gamma, beta, momentum, eps, r: r.arraySync(),
   });
   const bn = batchNorm({ units: d, momentum, epsilon: eps, unbiasedMovingVariance: true });

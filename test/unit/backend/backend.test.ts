@@ -25,7 +25,8 @@ test("auto picks wasm when native tfjs-node is absent, and says why in one line"
 test("REGLAB_BACKEND selects the backend", () => {
   const out = execFileSync(
     process.execPath,
-    ["-e", `const r=require(${JSON.stringify(path.join(root, "dist/src/index.js"))}); r.useBackend(undefined,{quiet:true}).then(() => console.log(r.tf.getBackend()))`],
+    ["-e", `const r=require(${JSON.stringify(path.join(root, "dist/src/index.js"))}); ` +
+      "r.useBackend(undefined,{quiet:true}).then(() => console.log(r.tf.getBackend()))"],
     { encoding: "utf8", env: { ...process.env, REGLAB_BACKEND: "cpu" } },
   );
   assert.equal(out.trim(), "cpu");

@@ -61,7 +61,9 @@ test("wasm fused matMul (bias + relu) equals cpu with transposes", async () => {
     const bv = randomArray(c.b[0] * c.b[1], 200 + k);
     const bias = randomArray(c.tb ? c.b[0] : c.b[1], 300 + k);
     const run = () =>
-      tf.fused.matMul({ a: tf.tensor(av, c.a), b: tf.tensor(bv, c.b), transposeA: c.ta, transposeB: c.tb, bias: tf.tensor1d(bias), activation: "relu" });
+      tf.fused.matMul({
+        a: tf.tensor(av, c.a), b: tf.tensor(bv, c.b), transposeA: c.ta, transposeB: c.tb, bias: tf.tensor1d(bias), activation: "relu"
+      });
     const [want] = await on("cpu", run);
     const [got] = await on("wasm", run);
     assertClose(got, want, `fused ${JSON.stringify(c)}`);

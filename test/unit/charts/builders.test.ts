@@ -29,7 +29,9 @@ const vl561 = require("vega-lite-5.6.1") as { version: string; compile(spec: unk
 
 const history = { loss: [1.2, 0.8, 0.55, 0.42, 0.37, 0.35], val_loss: [1.3, 0.95, 0.8, 0.76, 0.78, 0.82] };
 const sweepRows = ["L1", "L2"].flatMap((method) =>
-  [1e-4, 1e-3, 1e-2, 1e-1].flatMap((lambda) => [0, 1, 2].map((seed) => ({ method, lambda, seed, acc: 0.8 + 0.01 * seed + (method === "L1" ? 0.02 : 0) - Math.abs(Math.log10(lambda) + 2) * 0.03 }))),
+  [1e-4, 1e-3, 1e-2, 1e-1].flatMap((lambda) => [0, 1, 2].map(
+    (seed) => ({ method, lambda, seed, acc: 0.8 + 0.01 * seed + (method === "L1" ? 0.02 : 0) - Math.abs(Math.log10(lambda) + 2) * 0.03 })
+  )),
 );
 const quad = (a: number, b: number) => (a - 2) ** 2 + 2 * (b - 1) ** 2 + (a - 2) * (b - 1);
 
@@ -37,20 +39,31 @@ const quad = (a: number, b: number) => (a - 2) ** 2 + 2 * (b - 1) ** 2 + (a - 2)
 function allCharts(): Array<[string, Chart]> {
   return [
     ["learningCurves", learningCurves(history, { earlyStopping: 4, logY: true })],
-    ["learningCurves runs", learningCurves([{ name: "λ=0", history }, { name: "λ=0.1", history: { loss: [1, 0.9, 0.8], val_loss: [1, 0.9, 0.85] } }], { runTitle: "λ" })],
+    ["learningCurves runs", learningCurves(
+      [{ name: "λ=0", history }, { name: "λ=0.1", history: { loss: [1, 0.9, 0.8], val_loss: [1, 0.9, 0.85] } }], { runTitle: "λ" }
+    )],
     ["sweepChart", sweepChart(sweepRows, { x: "lambda", y: "acc", color: "method", logX: true })],
     ["sweepChart facet", sweepChart(sweepRows, { x: "lambda", y: "acc", facet: "method", logX: true, band: "std" })],
     ["weightHistogram", weightHistogram({ L1: [0, 0, 0.5, -0.2, 0], L2: [0.1, -0.3, 0.2, 0.05, -0.1] })],
     ["weightHistogram facet", weightHistogram({ a: [0, 1], b: [1, 2], c: [2, 0] }, { mode: "facet", logY: true })],
     ["heatmap", heatmap([[1, -2, 0.5], [0, 0.3, -0.1]])],
-    ["decisionBoundary", decisionBoundary({ points: [[0, 0], [1, 1], [0.5, 0.2]], labels: [0, 1, 0], predict: (g) => g.map(([x, y]) => (x + y > 1 ? 0.9 : 0.1)), resolution: 10 })],
-    ["lossContours", lossContours({ loss: quad, xDomain: [-1, 3], yDomain: [-1, 3], resolution: 30, penalty: "l2", path: [[-0.5, 2], [0.5, 1.5], [1, 1]], optimum: [2, 1], regularizedOptimum: [1, 0.6] })],
+    ["decisionBoundary", decisionBoundary({
+      points: [[0, 0], [1, 1], [0.5, 0.2]], labels: [0, 1, 0], predict: (g) => g.map(([x, y]) => (x + y > 1 ? 0.9 : 0.1)), resolution: 10
+    })],
+    ["lossContours", lossContours({
+      loss: quad, xDomain: [-1, 3], yDomain: [-1, 3], resolution: 30, penalty: "l2", path: [[-0.5, 2], [0.5, 1.5], [1, 1]], optimum: [2, 1],
+      regularizedOptimum: [1, 0.6]
+    })],
     ["ensembleBars", ensembleBars({ m1: 0.9, m2: 0.91, m3: 0.88 }, 0.93, { metric: "accuracy" })],
     ["imageGrid", imageGrid([[[0, 1], [1, 0]], [[1, 1], [0, 0]]], { captions: ["a", "b"] })],
-    ["layer", layer([chart({ data: { values: [{ x: 1, y: 2 }] }, mark: "point", encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } }), chart({ data: { values: [{ y: 2 }] }, mark: "rule", encoding: { y: { field: "y", type: "quantitative" } } })])],
+    ["layer", layer([chart({ data: { values: [{ x: 1, y: 2 }] }, mark: "point", encoding: {
+      x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }
+    } }), chart({ data: { values: [{ y: 2 }] }, mark: "rule", encoding: { y: { field: "y", type: "quantitative" } } })])],
     ["hconcat", hconcat([heatmap([[1, 2]]), heatmap([[3, 4]])])],
     ["vconcat", vconcat([ensembleBars({ a: 1 }, 2), ensembleBars({ b: 1 }, 2)])],
-    ["facet", facet(chart({ data: { values: sweepRows }, mark: "point", encoding: { x: { field: "lambda", type: "quantitative" }, y: { field: "acc", type: "quantitative" } } }), { field: "method" })],
+    ["facet", facet(chart({ data: { values: sweepRows }, mark: "point", encoding: {
+      x: { field: "lambda", type: "quantitative" }, y: { field: "acc", type: "quantitative" }
+    } }), { field: "method" })],
   ];
 }
 
@@ -58,7 +71,10 @@ test("every builder's spec compiles with vega-lite 5.6.1 (JupyterLab's) without 
   assert.equal(vl561.version, "5.6.1");
   for (const [name, c] of allCharts()) {
     const warnings: string[] = [];
-    const logger = { level: () => logger, warn: (...a: unknown[]) => (warnings.push(a.join(" ")), logger), error: (...a: unknown[]) => (warnings.push(a.join(" ")), logger), info: () => logger, debug: () => logger };
+    const logger = {
+      level: () => logger, warn: (...a: unknown[]) => (warnings.push(a.join(" ")), logger),
+      error: (...a: unknown[]) => (warnings.push(a.join(" ")), logger), info: () => logger, debug: () => logger
+    };
     assert.doesNotThrow(() => vl561.compile(c.spec, { logger }), `${name} compiles with 5.6.1`);
     assert.deepEqual(warnings, [], `${name}: no vega-lite 5.6.1 warnings`);
     assert.deepEqual(c.warnings, [], `${name}: no vega-lite 5.23 warnings`);
@@ -86,7 +102,9 @@ test("builders read tensors without leaking any", async () => {
   heatmap(w).bundle();
   imageGrid(imgs).bundle();
   // predict makes tensors (input, matmul, sigmoid) and returns a [n, 1] tensor.
-  decisionBoundary({ points: pts, labels, resolution: 8, predict: (g) => tf.sigmoid(tf.tensor2d(g).matMul(tf.tensor2d([[1], [1]]))) }).bundle();
+  decisionBoundary({
+    points: pts, labels, resolution: 8, predict: (g) => tf.sigmoid(tf.tensor2d(g).matMul(tf.tensor2d([[1], [1]])))
+  }).bundle();
   // the flatten() above made one tensor that the caller owns; everything else must be freed.
   assert.equal(tf.memory().numTensors, before + 1);
   tf.dispose([w, imgs, pts, labels]);
@@ -146,11 +164,17 @@ test("sweep aggregation: mean, min–max and mean ± sample sd per group", () =>
 
 test("sweepChart: several y columns become one line each; a DataFrame-like input is read by column", () => {
   const frame = { columns: ["lambda", "seed", "train", "test"], values: [[0, 0, 1, 5], [0, 1, 3, 7], [1, 0, 2, 2], [1, 1, 2, 4]] };
-  const spec = sweepChart(frame, { x: "lambda", y: ["train", "test"] }).spec as { data: { values: Array<{ x: number; mean: number; series: string; n: number }> } };
+  const spec = sweepChart(frame, { x: "lambda", y: ["train", "test"] }).spec as { data: { values: Array<{
+    x: number; mean: number; series: string; n: number
+  }> } };
   const byKey = new Map(spec.data.values.map((a) => [`${a.series}@${a.x}`, a]));
   assert.equal(byKey.size, 4);
-  assert.deepEqual([byKey.get("train@0")!.mean, byKey.get("test@0")!.mean, byKey.get("test@1")!.mean, byKey.get("train@1")!.n], [2, 6, 3, 2]);
-  const both = sweepChart([{ lambda: 1, m: "a", train: 1, test: 2 }], { x: "lambda", y: ["train", "test"], color: "m" }).spec as { data: { values: Array<{ series: string }> } };
+  assert.deepEqual(
+    [byKey.get("train@0")!.mean, byKey.get("test@0")!.mean, byKey.get("test@1")!.mean, byKey.get("train@1")!.n], [2, 6, 3, 2]
+  );
+  const both = sweepChart([{ lambda: 1, m: "a", train: 1, test: 2 }], { x: "lambda", y: ["train", "test"], color: "m" }).spec as {
+    data: { values: Array<{ series: string }> }
+  };
   assert.deepEqual(both.data.values.map((a) => a.series).sort(), ["a · test", "a · train"]);
   assert.throws(() => sweepChart([{ lambda: 1, train: 1 }], { x: "lambda", y: ["train", "test"] }), /no 'test' field/);
 });
@@ -172,7 +196,10 @@ test("learning curves: metric aliases, clear errors, early-stopping rule", () =>
   assert.throws(() => learningCurves({ loss: [1] }, { metric: "auc" }), /no 'auc' or 'val_auc' in the history; it has: loss/);
   // tfjs History and reglab History shapes.
   assert.equal(((learningCurves({ epoch: [0, 1], history: { loss: [1, 0.5] } }).spec.data as { values: unknown[] }).values).length, 2);
-  assert.equal(((learningCurves({ epoch: [0, 1], metrics: { loss: [1, 0.5], val_loss: [1, 0.7] } }).spec.data as { values: unknown[] }).values).length, 4);
+  assert.equal(
+    ((learningCurves({ epoch: [0, 1], metrics: { loss: [1, 0.5], val_loss: [1, 0.7] } }).spec.data as { values: unknown[] }).values).length,
+    4
+  );
 });
 
 test("image grid: long captions are cut to the cell and do not widen the chart", () => {
@@ -193,7 +220,9 @@ test("layout: early-stop label flips left near the right edge; long ensemble lab
   assert.equal(textMark(learningCurves(h, { earlyStopping: 19 })), "right");
   assert.match(JSON.stringify(learningCurves(h).spec), /"field":"epoch","type":"quantitative","title":"epoch","scale":\{"nice":false\}/);
   const short = ensembleBars({ a: 0.9, b: 0.91 }, 0.93);
-  const long = ensembleBars({ "member 1": 0.9, "member 2": 0.91, "member 3": 0.9, "member 4": 0.91, "member 5": 0.9 }, { name: "bagged ensemble", value: 0.93 });
+  const long = ensembleBars(
+    { "member 1": 0.9, "member 2": 0.91, "member 3": 0.9, "member 4": 0.91, "member 5": 0.9 }, { name: "bagged ensemble", value: 0.93 }
+  );
   assert.match(JSON.stringify(short.spec), /"labelAngle":0/);
   assert.match(JSON.stringify(long.spec), /"labelAngle":-40,"labelOverlap":false/);
   // Every label is drawn: the rendered SVG contains the ensemble's name.
@@ -202,7 +231,9 @@ test("layout: early-stop label flips left near the right edge; long ensemble lab
 
 test("sweepChart: xTicks 'data' puts the x axis ticks exactly at the swept values; a list is used as given", () => {
   const rows = [12, 16, 24, 48].flatMap((n) => [{ n, seed: 0, mse: 1 / n }, { n, seed: 1, mse: 2 / n }]);
-  const axisOf = (c: ReturnType<typeof sweepChart>) => ((c.spec as { layer: Array<{ encoding: { x: { axis: { values?: number[] } } } }> }).layer[0].encoding.x.axis);
+  const axisOf = (c: ReturnType<typeof sweepChart>) => ((c.spec as { layer: Array<{
+    encoding: { x: { axis: { values?: number[] } } }
+  }> }).layer[0].encoding.x.axis);
   assert.deepEqual(axisOf(sweepChart(rows, { x: "n", y: "mse", xTicks: "data" })).values, [12, 16, 24, 48]);
   assert.deepEqual(axisOf(sweepChart(rows, { x: "n", y: "mse", xTicks: [10, 50], logX: true })).values, [10, 50]);
   assert.equal(axisOf(sweepChart(rows, { x: "n", y: "mse" })).values, undefined);

@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dotPlot, ensembleBars } from "../../../src/charts";
 
-type Layer = { data: { values: Array<Record<string, unknown>> }; mark: { type: string }; encoding: Record<string, { datum?: number; field?: string }> };
+type Layer = {
+  data: { values: Array<Record<string, unknown>> }; mark: { type: string }; encoding: Record<string, { datum?: number; field?: string }>
+};
 
 test("dotPlot: one dot per run, the means computed here, methods in the given order; bad input is refused", () => {
   const rows = [

@@ -56,7 +56,9 @@ test("an unknown mark names the value, the nearest mark and the list", () => {
   for (const m of VEGALITE_MARKS) assert.ok(e.message.includes(m), `lists ${m}`);
   assert.doesNotMatch(e.message, /Cannot read properties/);
   // {type} form, transposition, and a non-string mark
-  assert.match(thrown(() => chart({ mark: { type: "abr" }, data: rows })).message, /mark\.type 'abr' is not a vega-lite mark; did you mean 'bar'\?/);
+  assert.match(
+    thrown(() => chart({ mark: { type: "abr" }, data: rows })).message, /mark\.type 'abr' is not a vega-lite mark; did you mean 'bar'\?/
+  );
   assert.match(thrown(() => chart({ mark: 3, data: rows })).message, /mark must be a mark name such as 'point'.*got 3/);
 });
 
@@ -76,12 +78,16 @@ test("bad encoding types name the channel and the allowed types, also in tooltip
     /encoding\.tooltip\[0\]\.type 'nominl'.*did you mean 'nominal'/,
   );
   assert.match(
-    thrown(() => chart({ mark: "point", data: rows, encoding: { color: { condition: { param: "p", field: "a", type: "ordinl" }, value: "red" } } }))
+    thrown(() => chart({
+      mark: "point", data: rows, encoding: { color: { condition: { param: "p", field: "a", type: "ordinl" }, value: "red" } }
+    }))
       .message,
     /encoding\.color\.condition\.type 'ordinl'/,
   );
   // vega-lite's own shorthands and any case are accepted
-  assert.deepEqual(validateSpec({ mark: "point", data: rows, encoding: { x: { field: "a", type: "Q" }, y: { field: "b", type: "Nominal" } } }), []);
+  assert.deepEqual(validateSpec(
+    { mark: "point", data: rows, encoding: { x: { field: "a", type: "Q" }, y: { field: "b", type: "Nominal" } } }
+  ), []);
 });
 
 test("fields without data are reported; composed specs inherit data and (for layers) encoding", () => {
@@ -89,7 +95,9 @@ test("fields without data are reported; composed specs inherit data and (for lay
     thrown(() => chart({ mark: "point", encoding: { x: { field: "a", type: "quantitative" } } })).message,
     /encodes fields but has no data/,
   );
-  const problems = validateSpec({ hconcat: [{ mark: "point", data: rows, encoding: { x: { field: "a", type: "quantitative" } } }, { mark: "pointz" }] });
+  const problems = validateSpec({ hconcat: [
+    { mark: "point", data: rows, encoding: { x: { field: "a", type: "quantitative" } } }, { mark: "pointz" }
+  ] });
   assert.equal(problems.length, 1);
   assert.match(problems[0], /^hconcat\[1\]\.mark 'pointz'/);
   // Valid specs vega-lite draws must pass: parent data/encoding, datum-only rules, facets, repeats.
@@ -97,7 +105,9 @@ test("fields without data are reported; composed specs inherit data and (for lay
     { data: rows, encoding: { x: { field: "a", type: "quantitative" } }, layer: [{ mark: "line" }, { mark: "point" }] },
     { mark: "rule", encoding: { y: { datum: 0 } } },
     { mark: "point" },
-    { data: rows, facet: { row: { field: "a", type: "nominal" } }, spec: { mark: "point", encoding: { x: { field: "b", type: "quantitative" } } } },
+    { data: rows, facet: { row: { field: "a", type: "nominal" } }, spec: {
+      mark: "point", encoding: { x: { field: "b", type: "quantitative" } }
+    } },
     { data: rows, repeat: ["a", "b"], spec: { mark: "bar", encoding: { x: { field: { repeat: "repeat" }, type: "quantitative" } } } },
     { mark: "boxplot", data: rows, encoding: { y: { field: "a", type: "quantitative" } } },
   ];

@@ -35,7 +35,9 @@ function runTraining(p: TrainingProgress, epochs: number, batches: number): void
 }
 
 test("headless: a few plain lines (25/50/75/100 % and the final line), not one per batch", () => {
-  const { lines } = withEnv(true, () => captureLog(() => runTraining(new TrainingProgress({ epochs: 40, batchesPerEpoch: 50, title: "fit" }), 40, 50)));
+  const { lines } = withEnv(true, () => captureLog(() => runTraining(
+    new TrainingProgress({ epochs: 40, batchesPerEpoch: 50, title: "fit" }), 40, 50
+  )));
   assert.equal(lines.length, 5);
   assert.match(lines[0], /^fit \[#####-+\] 25% epoch 10\/40/);
   assert.match(lines[3], /100% epoch 40\/40/);

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Resvg } from "@resvg/resvg-js";
-import { chart, Chart, applyTheme, VEGALITE_MIME, measureText, fontFiles, getTheme, setTheme, resetTheme, learningCurves } from "../../../src/charts";
+import {
+  chart, Chart, applyTheme, VEGALITE_MIME, measureText, fontFiles, getTheme, setTheme, resetTheme, learningCurves
+} from "../../../src/charts";
 import { JUPYTER_DISPLAY, DISPLAY_SINK, type DisplayContent } from "../../../src/display/transport";
 import { vegaToSVG } from "../../../src/charts/render";
 
@@ -59,7 +61,9 @@ test("an invalid spec throws with vega-lite's own message, and warnings are coll
   console.warn = (...a: unknown[]) => void printed.push(a.join(" "));
   try {
     // An unknown channel type makes vega-lite warn.
-    const c = chart({ data: { values: [{ a: 1 }] }, mark: "point", encoding: { x: { field: "a", type: "quantitative" }, size: { field: "a", type: "quantitative" }, shape: { field: "a", type: "quantitative" } } });
+    const c = chart({ data: { values: [{ a: 1 }] }, mark: "point", encoding: {
+      x: { field: "a", type: "quantitative" }, size: { field: "a", type: "quantitative" }, shape: { field: "a", type: "quantitative" }
+    } });
     c.bundle();
     assert.ok(c.warnings.length > 0, "warning collected");
   } finally {
@@ -69,7 +73,9 @@ test("an invalid spec throws with vega-lite's own message, and warnings are coll
 });
 
 test("if the PNG step fails, the spec and text still go out with one warning line", () => {
-  const c = new Chart({ data: { url: "https://example.invalid/data.csv" }, mark: "point", encoding: { x: { field: "a", type: "quantitative" } } });
+  const c = new Chart({
+    data: { url: "https://example.invalid/data.csv" }, mark: "point", encoding: { x: { field: "a", type: "quantitative" } }
+  });
   const printed: string[] = [];
   const orig = console.warn;
   console.warn = (...a: unknown[]) => void printed.push(a.join(" "));
@@ -95,7 +101,8 @@ test("SVG is opt-in", () => {
 test("text width uses the shipped font's glyph advances (checked against resvg's own text shaping)", () => {
   const size = 20;
   const inkWidth = (text: string) => {
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="60"><text x="10" y="40" font-size="${size}" font-family="DejaVu Sans">${text}</text></svg>`;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="60">` +
+      `<text x="10" y="40" font-size="${size}" font-family="DejaVu Sans">${text}</text></svg>`;
     const r = new Resvg(svg, { font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: "DejaVu Sans" } });
     return r.getBBox()!.width;
   };

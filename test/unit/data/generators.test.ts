@@ -143,7 +143,10 @@ test("split, standardize (train statistics only), oneHot, batches", () => {
   assert.deepEqual(bi.flat().sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i));
   assert.deepEqual(batchIndices(10, 4, { seed: 3 }), bi);
   assert.deepEqual(batchIndices(5, 2, { shuffle: false }), [[0, 1], [2, 3], [4]]);
-  [m.mean, m.variance, st.train, ...st.others, oh, sp.train.x, sp.train.y, sp.test.x, sp.test.y, strat.train.x, strat.train.y, strat.test.x, strat.test.y, g.x, g.y].forEach((t) => t.dispose());
+  [
+    m.mean, m.variance, st.train, ...st.others, oh, sp.train.x, sp.train.y, sp.test.x, sp.test.y,
+    strat.train.x, strat.train.y, strat.test.x, strat.test.y, g.x, g.y,
+  ].forEach((t) => t.dispose());
   st.scaler.dispose();
   assert.throws(() => twoMoons({ n: -3 }), /twoMoons: n must be a positive integer/);
 });

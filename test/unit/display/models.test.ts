@@ -52,7 +52,8 @@ describe("display of tfjs models and training histories", () => {
     const text = String(b.data["text/plain"]);
     const html = String(b.data["text/html"]);
     assert.doesNotMatch(text, /_callHook|_addedWeightNames/);
-    // Independent per-layer counts: dense 3→5: 3*5+5; dropout 0; batchnorm: gamma, beta, moving mean, moving variance of 5; dense 5→2: 5*2+2.
+    // Independent per-layer counts: dense 3→5: 3*5+5; dropout 0; batchnorm: gamma, beta, moving mean, moving variance of 5;
+    // dense 5→2: 5*2+2.
     const expected = [
       ["hidden", "Dense", "[null, 5]", 3 * 5 + 5],
       ["drop", "Dropout", "[null, 5]", 0],
@@ -62,7 +63,13 @@ describe("display of tfjs models and training histories", () => {
     for (const [name, type, shape, params] of expected) {
       assert.match(text, new RegExp(`\\n${name} \\(${type}\\)\\s+\\[null, \\d\\]\\s+${params}\\n`));
       assert.ok(text.includes(`${name} (${type})`) && text.includes(shape));
-      assert.ok(html.includes(`<td style="text-align:left">${name}</td><td style="text-align:left">${type}</td><td style="text-align:left">${shape}</td><td style="text-align:right">${params}</td>`), name);
+      assert.ok(
+        html.includes(
+          `<td style="text-align:left">${name}</td><td style="text-align:left">${type}</td>` +
+            `<td style="text-align:left">${shape}</td><td style="text-align:right">${params}</td>`
+        ),
+        name
+      );
     }
     const ref = tfjsSummary(model);
     assert.equal(ref.total, expected.reduce((a, r) => a + r[3], 0));
@@ -123,7 +130,9 @@ describe("display of tfjs models and training histories", () => {
     assert.match(fitText, /^History: 3 epochs \(loss\)/);
     const fitRows = textRows(fitText.split("\n").slice(2).join("\n"));
     assert.deepEqual(fitRows.map((r) => Number(r[0])), fit.epoch);
-    fitRows.forEach((r, i) => assert.ok(Math.abs(Number(r[1]) - (fit.history.loss[i] as number)) < 1e-3 * Math.max(1, fit.history.loss[i] as number)));
+    fitRows.forEach((r, i) => assert.ok(
+      Math.abs(Number(r[1]) - (fit.history.loss[i] as number)) < 1e-3 * Math.max(1, fit.history.loss[i] as number)
+    ));
     tf.dispose([x, y]);
     m.dispose();
 

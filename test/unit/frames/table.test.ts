@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { historyToFrame, frameToRecords, historyToRecords, tableHtml, tableText, frameBundle, formatCell, loadDanfo } from "../../../src/frames";
+import {
+  historyToFrame, frameToRecords, historyToRecords, tableHtml, tableText, frameBundle, formatCell, loadDanfo
+} from "../../../src/frames";
 
 test("danfo shares reglab's tfjs-core (one engine, one Tensor class)", () => {
   const dfd = loadDanfo();

@@ -39,7 +39,9 @@ test("multitaskModel: shared trunk, heads named by task, independent baseline wi
 });
 
 /** Parameters after ONE full-batch SGD step of `train` with the given loss weights, from fixed initial weights. */
-async function afterOneStep(init: tf.Tensor[], weights: Record<string, number>, x: tf.Tensor, y: Record<string, tf.Tensor>): Promise<Float64Array[]> {
+async function afterOneStep(
+  init: tf.Tensor[], weights: Record<string, number>, x: tf.Tensor, y: Record<string, tf.Tensor>
+): Promise<Float64Array[]> {
   const m = multitaskModel(spec);
   m.setWeights(init);
   await train(m, { x, y }, {

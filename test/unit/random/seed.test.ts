@@ -25,7 +25,8 @@ const tf = r.tf;
   m.compile({ optimizer: "sgd", loss: "meanSquaredError" });
   const h = await m.fit(x, y, { epochs: 3, batchSize: 16, shuffle: true, verbose: 0 });
   const g = r.rng();
-  process.stdout.write(JSON.stringify({ loss: h.history.loss, w: Array.from(m.getWeights()[0].dataSync()).slice(0, 4), g: [g.next(), g.normal()] }));
+  process.stdout.write(JSON.stringify({ loss: h.history.loss, w: Array.from(m.getWeights()[0].dataSync()).slice(0, 4), ` +
+  `g: [g.next(), g.normal()] }));
 })();`;
 
 test("seed gives bit-identical training across two processes", () => {

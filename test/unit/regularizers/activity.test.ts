@@ -44,7 +44,8 @@ test("activityL1Value = alpha * mean_i ||h_i||_1; klSparsityValue = beta * sum_j
   tf.dispose([h, hp]);
 });
 
-test("train reports activity_l1 / kl_sparsity under their own names, equal to JS values at fixed weights (LayersModel and parameter set)", async () => {
+test("train reports activity_l1 / kl_sparsity under their own names, equal " +
+  "to JS values at fixed weights (LayersModel and parameter set)", async () => {
   await useBackend(undefined, { quiet: true });
   const [tr] = digitsParts(2, [64]);
   seed(2);
@@ -87,16 +88,22 @@ test("train reports activity_l1 / kl_sparsity under their own names, equal to JS
     return { h1: a1, h2: tf.sigmoid(tf.add(tf.matMul(a1, vs[2]), vs[3])) };
   };
   const ps: ParamSetWithActivations = { params: vs, activations: acts, predict: (x) => acts(x).h2 };
-  const hp = await train(ps, { x: tr.x, y: tf.zeros([64, 8]) }, { epochs: 1, batchSize: 64, optimizer: frozen, progress: false, terms: activityL1(0.01, { layers: ["h1"] }) });
+  const hp = await train(ps, { x: tr.x, y: tf.zeros([64, 8]) }, {
+    epochs: 1, batchSize: 64, optimizer: frozen, progress: false, terms: activityL1(0.01, { layers: ["h1"] })
+  });
   assert.ok(Math.abs(hp.metrics.activity_l1[0] - 0.01 * meanL1(h1)) < 1e-5);
-  await assert.rejects(train({ params: vs, predict: ps.predict }, { x: tr.x, y: tf.zeros([64, 8]) }, { epochs: 1, progress: false, terms: activityL1(0.1) }), /activations\(x, training\)/);
+  await assert.rejects(
+    train({ params: vs, predict: ps.predict }, { x: tr.x, y: tf.zeros([64, 8]) }, { epochs: 1, progress: false, terms: activityL1(0.1) }),
+    /activations\(x, training\)/
+  );
   tf.dispose(vs);
   frozen.dispose();
   m.dispose();
   disposeParts([tr]);
 });
 
-test("activity L1 sparsifies the hidden representation, weight L1 the weights (held-out digits, 3 seeds)", { timeout: 180_000 }, async () => {
+test("activity L1 sparsifies the hidden representation, " +
+  "weight L1 the weights (held-out digits, 3 seeds)", { timeout: 180_000 }, async () => {
   await useBackend(undefined, { quiet: true });
   for (const s of [1, 2, 3]) {
     const [tr, te] = digitsParts(500 + s, [400, 400]);
@@ -123,7 +130,9 @@ test("activity L1 sparsifies the hidden representation, weight L1 the weights (h
     assert.ok(weights.wZero > none.wZero + 0.3, `seed ${s}: near-zero weights ${weights.wZero} vs ${none.wZero}`);
     assert.ok(activity.actZero > weights.actZero + 0.3, `seed ${s}: activity L1 sparsifies activations more than weight L1`);
     assert.ok(weights.wZero > activity.wZero + 0.3, `seed ${s}: weight L1 sparsifies weights more than activity L1`);
-    for (const k of ["activity", "weights"]) assert.ok(res[k].acc > none.acc - 0.05, `seed ${s}: ${k} keeps test accuracy (${res[k].acc} vs ${none.acc})`);
+    for (const k of ["activity", "weights"]) assert.ok(
+      res[k].acc > none.acc - 0.05, `seed ${s}: ${k} keeps test accuracy (${res[k].acc} vs ${none.acc})`
+    );
     disposeParts([tr, te]);
   }
 });

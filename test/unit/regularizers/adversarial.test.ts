@@ -52,7 +52,9 @@ test("FGSM on a linear softmax model moves the margin z1 - z0 by exactly epsilon
   });
   const m0 = margin(x);
   const m1 = margin(xAdv);
-  m0.forEach((v, i) => assert.ok(Math.abs(m1[i] - v - eps * l1) < 1e-4 * (1 + eps * l1), `row ${i}: change ${m1[i] - v}, closed form ${eps * l1}`));
+  m0.forEach((v, i) => assert.ok(
+    Math.abs(m1[i] - v - eps * l1) < 1e-4 * (1 + eps * l1), `row ${i}: change ${m1[i] - v}, closed form ${eps * l1}`
+  ));
   // The step is +-epsilon in every coordinate, with the sign of w1 - w0.
   const delta = tf.sub(xAdv, x).arraySync() as number[][];
   delta.forEach((row) => row.forEach((v, j) => assert.ok(Math.abs(v - eps * Math.sign(w[j][1] - w[j][0])) < 1e-6)));
@@ -108,12 +110,15 @@ test("fgsm equals x + eps sign(g) with g from an independent float64 backprop of
   model.dispose();
 });
 
-test("pgd stays in the epsilon-ball and the clip range, is at least as strong as fgsm here, changes no weight and leaks nothing", async () => {
+test("pgd stays in the epsilon-ball and the clip range, is at least " +
+  "as strong as fgsm here, changes no weight and leaks nothing", async () => {
   await useBackend(undefined, { quiet: true });
   seed(3);
   const [te] = digitsParts(3, [200]);
   const model = mlp({ inputs: 64, hidden: [32], outputs: 10, outputActivation: "softmax" });
-  await train(model, te, { epochs: 20, batchSize: 32, optimizer: "adam", learningRate: 0.01, loss: "categoricalCrossentropy", progress: false });
+  await train(model, te, {
+    epochs: 20, batchSize: 32, optimizer: "adam", learningRate: 0.01, loss: "categoricalCrossentropy", progress: false
+  });
   const w0 = model.getWeights().map((w) => Array.from(w.dataSync()));
   const before = tf.memory().numTensors;
   const eps = 0.1;
@@ -175,16 +180,22 @@ test("adversarial training (FGSM, w = 0.5) raises FGSM accuracy on held-out digi
       const m = mlp({ inputs: 64, hidden: [64], outputs: 10, outputActivation: "softmax" });
       await train(m, tr, {
         epochs: 15, batchSize: 32, optimizer: "adam", learningRate: 0.01, loss: "categoricalCrossentropy", progress: false,
-        ...(kind === "adversarial" ? { adversarial: { method: "fgsm" as const, epsilon: eps, weight: 0.5, clip: [0, 1] as [number, number] } } : {}),
+        ...(kind === "adversarial" ? {
+          adversarial: { method: "fgsm" as const, epsilon: eps, weight: 0.5, clip: [0, 1] as [number, number] }
+        } : {}),
       });
       const xAdv = fgsm(m, te.x, te.y, eps, { clip: [0, 1] });
-      acc[kind] = tf.tidy(() => ({ clean: accuracyOf(m.predict(te.x) as tf.Tensor, te.labels), adv: accuracyOf(m.predict(xAdv) as tf.Tensor, te.labels) }));
+      acc[kind] = tf.tidy(() => ({
+        clean: accuracyOf(m.predict(te.x) as tf.Tensor, te.labels), adv: accuracyOf(m.predict(xAdv) as tf.Tensor, te.labels)
+      }));
       xAdv.dispose();
       m.dispose();
     }
     console.log(`seed ${s}: ${JSON.stringify(acc)}`);
     assert.ok(acc.plain.adv < acc.plain.clean - 0.1, `seed ${s}: FGSM hurts the plain model (${acc.plain.clean} -> ${acc.plain.adv})`);
-    assert.ok(acc.adversarial.adv > acc.plain.adv + 0.15, `seed ${s}: adversarial accuracy ${acc.adversarial.adv} vs plain ${acc.plain.adv}`);
+    assert.ok(
+      acc.adversarial.adv > acc.plain.adv + 0.15, `seed ${s}: adversarial accuracy ${acc.adversarial.adv} vs plain ${acc.plain.adv}`
+    );
     disposeParts([tr, te]);
   }
 });

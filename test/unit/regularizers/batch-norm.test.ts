@@ -53,7 +53,8 @@ test("from-scratch batchNorm: training output, moving-statistics update and infe
   unbiased.dispose();
 });
 
-test("tf.layers.batchNormalization trained by train = tfjs fit = the from-scratch unit: weights and moving statistics; predict uses them", { timeout: 60_000 }, async () => {
+test("tf.layers.batchNormalization trained by train = tfjs fit = the " +
+  "from-scratch unit: weights and moving statistics; predict uses them", { timeout: 60_000 }, async () => {
   await useBackend(undefined, { quiet: true });
   const [tr, te] = digitsParts(8, [256, 64]);
   seed(8);
@@ -72,7 +73,10 @@ test("tf.layers.batchNormalization trained by train = tfjs fit = the from-scratc
   const init = a.getWeights().map((w) => w.clone());
   const settings = { epochs: 4, batchSize: 32, lr: 0.1 };
   const optA = tf.train.sgd(settings.lr);
-  await train(a, tr, { epochs: settings.epochs, batchSize: settings.batchSize, optimizer: optA, loss: "categoricalCrossentropy", shuffle: false, progress: false });
+  await train(a, tr, {
+    epochs: settings.epochs, batchSize: settings.batchSize, optimizer: optA, loss: "categoricalCrossentropy", shuffle: false,
+    progress: false
+  });
   b.compile({ optimizer: tf.train.sgd(settings.lr), loss: "categoricalCrossentropy" });
   await b.fit(tr.x, tr.y, { epochs: settings.epochs, batchSize: settings.batchSize, shuffle: false, verbose: 0 });
   const bnLayer = a.layers[1];
@@ -93,11 +97,15 @@ test("tf.layers.batchNormalization trained by train = tfjs fit = the from-scratc
     predict: (x, training) => tf.softmax(tf.add(tf.matMul(tf.relu(bn.apply(tf.add(tf.matMul(x, v[0]), v[1]), training)), v[2]), v[3])),
   };
   const optC = tf.train.sgd(settings.lr);
-  await train(ps, tr, { epochs: settings.epochs, batchSize: settings.batchSize, optimizer: optC, loss: "categoricalCrossentropy", shuffle: false, progress: false });
+  await train(ps, tr, {
+    epochs: settings.epochs, batchSize: settings.batchSize, optimizer: optC, loss: "categoricalCrossentropy", shuffle: false,
+    progress: false
+  });
   const layerW = a.getWeights();
   const pairs: Array<[tf.Tensor, tf.Tensor, string]> = [
     [v[0], layerW[0], "kernel 1"], [v[1], layerW[1], "bias 1"], [bn.gamma, layerW[2], "gamma"], [bn.beta, layerW[3], "beta"],
-    [v[2], layerW[4], "kernel 2"], [v[3], layerW[5], "bias 2"], [bn.movingMean, layerW[6], "moving mean"], [bn.movingVariance, layerW[7], "moving variance"],
+    [v[2], layerW[4], "kernel 2"], [v[3], layerW[5], "bias 2"], [bn.movingMean, layerW[6], "moving mean"],
+    [bn.movingVariance, layerW[7], "moving variance"],
   ];
   for (const [ours, theirs, what] of pairs) {
     const diff = maxAbsDiff(ours.dataSync(), theirs.dataSync());
@@ -133,7 +141,8 @@ test("batch-statistics noise: std of the batch mean = sigma / sqrt(m) (within sa
   disposeParts([part]);
 });
 
-test("dropout before BN: training variance (sigma^2 + mu^2)/p - mu^2 measured on tf.dropout matches the closed form (Li et al. 2019)", async () => {
+test("dropout before BN: training variance (sigma^2 + mu^2)/p - mu^2 " +
+  "measured on tf.dropout matches the closed form (Li et al. 2019)", async () => {
   await useBackend(undefined, { quiet: true });
   seed(13);
   const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal([20000, 4]), 2), 1.5)) as tf.Tensor2D;

@@ -13,7 +13,9 @@ import { oneHot } from "../../../src/data/one-hot";
 function columnNorms(k: tf.Tensor): number[] {
   const [rows, cols] = k.shape;
   const v = k.dataSync();
-  return Array.from({ length: cols }, (_, j) => Math.sqrt(Array.from({ length: rows }, (_, i) => v[i * cols + j] ** 2).reduce((a, b) => a + b, 0)));
+  return Array.from({ length: cols }, (_, j) => Math.sqrt(
+    Array.from({ length: rows }, (_, i) => v[i * cols + j] ** 2).reduce((a, b) => a + b, 0)
+  ));
 }
 
 function kernels(m: tf.LayersModel): tf.Tensor[] {
@@ -28,9 +30,12 @@ async function setup(s: number) {
 }
 
 const C = 1.5;
-const model = () => mlp({ inputs: 6, hidden: [32], outputs: 3, outputActivation: "softmax", kernelConstraint: tf.constraints.maxNorm({ maxValue: C, axis: 0 }) });
+const model = () => mlp({
+  inputs: 6, hidden: [32], outputs: 3, outputActivation: "softmax", kernelConstraint: tf.constraints.maxNorm({ maxValue: C, axis: 0 })
+});
 
-test("max-norm with a high learning rate: tfjs fit ignores kernelConstraint, train and constraintCallback enforce it (3 seeds)", async () => {
+test("max-norm with a high learning rate: tfjs fit ignores " +
+  "kernelConstraint, train and constraintCallback enforce it (3 seeds)", async () => {
   await useBackend("cpu", { quiet: true });
   for (const s of [1, 2, 3]) {
     const d = await setup(s);
@@ -72,7 +77,10 @@ test("the constraints option: extra projections on chosen variables", async () =
   const d = await setup(4);
   seed(4);
   const m = mlp({ inputs: 6, hidden: [16], outputs: 3, outputActivation: "softmax" });
-  await train(m, d, { epochs: 3, batchSize: 16, optimizer: "sgd", learningRate: 1, loss: "categoricalCrossentropy", progress: false, constraints: [maxNorm(0.5), { projection: nonNeg(), variables: /bias/ }] });
+  await train(m, d, {
+    epochs: 3, batchSize: 16, optimizer: "sgd", learningRate: 1, loss: "categoricalCrossentropy", progress: false,
+    constraints: [maxNorm(0.5), { projection: nonNeg(), variables: /bias/ }]
+  });
   kernels(m).forEach((k) => columnNorms(k).forEach((n) => assert.ok(n <= 0.5 * (1 + 1e-5), `norm ${n}`)));
   m.trainableWeights.filter((w) => w.name.endsWith("bias")).forEach((w) => assert.ok(Array.from(w.read().dataSync()).every((v) => v >= 0)));
   m.dispose();

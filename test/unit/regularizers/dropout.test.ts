@@ -125,7 +125,9 @@ test("per-layer rates with input dropout; serialization round trip keeps the rat
   const model = tf.sequential({
     layers: [
       dropoutLayer({ rate: 0.2, inputShape: [400] }),
-      tf.layers.dense({ units: 400, activation: "relu", kernelInitializer: "identity", biasInitializer: tf.initializers.constant({ value: 1 }) }),
+      tf.layers.dense({
+        units: 400, activation: "relu", kernelInitializer: "identity", biasInitializer: tf.initializers.constant({ value: 1 })
+      }),
       dropoutLayer({ rate: 0.5 }),
     ],
   });

@@ -51,7 +51,9 @@ function mse(m: tf.LayersModel, d: XY): number {
 
 /** Euclidean norm of all dense kernels (biases excluded). */
 function kernelNorm(m: tf.LayersModel): number {
-  return tf.tidy(() => Math.sqrt(m.trainableWeights.filter((w) => w.name.includes("kernel")).reduce((s, w) => s + tf.sum(tf.square(w.read())).dataSync()[0], 0)));
+  return tf.tidy(() => Math.sqrt(m.trainableWeights.filter((w) => w.name.includes("kernel")).reduce(
+    (s, w) => s + tf.sum(tf.square(w.read())).dataSync()[0], 0
+  )));
 }
 
 function disposeAll(...sets: XY[]): void {
@@ -79,7 +81,8 @@ test("dropout 0.5 gives a smaller test - train loss gap than no dropout", { time
   }
 });
 
-test("early stopping (patience 20, best weights restored) gives a test loss no worse than training to the end", { timeout: 60_000 }, async () => {
+test("early stopping (patience 20, best weights restored) " +
+  "gives a test loss no worse than training to the end", { timeout: 60_000 }, async () => {
   await useBackend("wasm", { quiet: true });
   for (const s of SEEDS) {
     const tr = twoMoons({ n: 40, noise: 0.35, seed: 100 + s });
@@ -112,7 +115,8 @@ test("early stopping (patience 20, best weights restored) gives a test loss no w
   }
 });
 
-test("Gaussian input noise shrinks the weights and the train-test gap (linear regression, d = 200, n = 20)", { timeout: 60_000 }, async () => {
+test("Gaussian input noise shrinks the weights and the " +
+  "train-test gap (linear regression, d = 200, n = 20)", { timeout: 60_000 }, async () => {
   await useBackend("wasm", { quiet: true });
   for (const s of SEEDS) {
     const d = d2lLinear({ seed: 100 + s });
@@ -121,7 +125,9 @@ test("Gaussian input noise shrinks the weights and the train-test gap (linear re
       seed(s);
       const m = tf.sequential();
       if (stddev > 0) m.add(gaussianNoiseLayer({ stddev, inputShape: [200] }));
-      m.add(tf.layers.dense({ units: 1, ...(stddev > 0 ? {} : { inputShape: [200] }), kernelInitializer: tf.initializers.glorotUniform({ seed: s }) }));
+      m.add(tf.layers.dense({
+        units: 1, ...(stddev > 0 ? {} : { inputShape: [200] }), kernelInitializer: tf.initializers.glorotUniform({ seed: s })
+      }));
       await train(m, d.train, { epochs: 200, batchSize: 20, optimizer: "sgd", learningRate: 0.01, loss: "mse", ...quiet });
       runs.push({ gap: mse(m, d.test) - mse(m, d.train), norm: kernelNorm(m) });
       m.dispose();
@@ -143,7 +149,10 @@ test("weight noise gives a smaller train-test gap and smaller kernels than none"
       seed(s);
       const m = mlp({ inputs: 2, hidden: [64, 64], outputs: 1, outputActivation: "sigmoid" });
       const wn = weightNoise({ stddev });
-      await train(m, tr, { epochs: 300, batchSize: 30, optimizer: "adam", learningRate: 0.01, loss: "binaryCrossentropy", callbacks: stddev > 0 ? [wn] : [], ...quiet });
+      await train(m, tr, {
+        epochs: 300, batchSize: 30, optimizer: "adam", learningRate: 0.01, loss: "binaryCrossentropy", callbacks: stddev > 0 ? [wn] : [],
+        ...quiet
+      });
       if (stddev > 0) assert.equal(wn.perturbedSteps, 300, "one perturbed step per batch");
       runs.push({ gap: bce(m, te) - bce(m, tr), norm: kernelNorm(m) });
       m.dispose();

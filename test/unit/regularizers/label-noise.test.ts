@@ -16,7 +16,8 @@ import { corruptLabels } from "../../../src/regularizers/label-noise";
 import { smoothedCrossEntropy } from "../../../src/regularizers/label-smoothing";
 import { accuracyOf, digitsParts, disposeParts } from "../../support/digits-split";
 
-test("corruptLabels: about rate of the rows change, exactly those are wrong, uniform over the other classes; pairFlip maps c -> c + 1", () => {
+test("corruptLabels: about rate of the rows change, exactly those are " +
+  "wrong, uniform over the other classes; pairFlip maps c -> c + 1", () => {
   const labels = Int32Array.from({ length: 20000 }, (_, i) => i % 5);
   const c = corruptLabels(labels, 0.3, { seed: 1 });
   assert.ok(Math.abs(c.fraction - 0.3) < 0.015, `fraction ${c.fraction}`);
@@ -41,7 +42,9 @@ test("mlp hiddenNoise: N(0, s^2) at the hidden units in training only", async ()
   assert.equal(m.layers[1].getClassName(), "ReglabGaussianNoise");
   const x = tf.ones([4000, 4]);
   tf.tidy(() => {
-    const hidden = tf.model({ inputs: m.inputs, outputs: [m.layers[0].output as tf.SymbolicTensor, m.layers[1].output as tf.SymbolicTensor] });
+    const hidden = tf.model({ inputs: m.inputs, outputs: [
+      m.layers[0].output as tf.SymbolicTensor, m.layers[1].output as tf.SymbolicTensor
+    ] });
     const [clean, noisy] = hidden.apply(x, { training: true }) as tf.Tensor[];
     const v = tf.moments(tf.sub(noisy, clean)).variance.dataSync()[0];
     assert.ok(Math.abs(v - 0.25) < 0.01, `noise variance ${v}`);
@@ -52,7 +55,8 @@ test("mlp hiddenNoise: N(0, s^2) at the hidden units in training only", async ()
   m.dispose();
 });
 
-test("label smoothing (eps 0.6) beats hard targets under 40% symmetric label noise on clean held-out digits, 3 seeds", { timeout: 180_000 }, async () => {
+test("label smoothing (eps 0.6) beats hard targets under 40% " +
+  "symmetric label noise on clean held-out digits, 3 seeds", { timeout: 180_000 }, async () => {
   await useBackend(undefined, { quiet: true });
   const gains: number[] = [];
   for (const s of [1, 2, 3]) {
@@ -62,7 +66,9 @@ test("label smoothing (eps 0.6) beats hard targets under 40% symmetric label noi
     for (const eps of [0, 0.6]) {
       seed(s);
       const m = mlp({ inputs: 64, hidden: [64], outputs: 10, outputActivation: "softmax" });
-      await train(m, { x: tr.x, y }, { epochs: 60, batchSize: 50, optimizer: "adam", learningRate: 0.005, loss: smoothedCrossEntropy(eps), progress: false });
+      await train(m, { x: tr.x, y }, {
+        epochs: 60, batchSize: 50, optimizer: "adam", learningRate: 0.005, loss: smoothedCrossEntropy(eps), progress: false
+      });
       acc.push(tf.tidy(() => accuracyOf(m.predict(te.x) as tf.Tensor, te.labels)));
       m.dispose();
     }

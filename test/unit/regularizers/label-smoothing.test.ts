@@ -86,7 +86,9 @@ async function weightNorms(eps: number, s: number): Promise<number[]> {
       norms.push(tf.tidy(() => tf.norm(model.layers[0].getWeights()[0]).dataSync()[0]));
     },
   };
-  await train(model, { x, y }, { epochs: 300, batchSize: n, optimizer: "sgd", learningRate: 1, loss: smoothedCrossEntropy(eps), callbacks: normCb, progress: false });
+  await train(model, { x, y }, {
+    epochs: 300, batchSize: n, optimizer: "sgd", learningRate: 1, loss: smoothedCrossEntropy(eps), callbacks: normCb, progress: false
+  });
   tf.dispose([x, y]);
   model.dispose();
   return norms;

@@ -44,14 +44,18 @@ test("L2 linear regression trained by train() equals the float64 ridge closed fo
     const y = X.map((row) => row.reduce((acc, v, j) => acc + v * (j - 2), 0) + r.normal(0, 0.5));
     const alpha = 0.3;
     // train minimizes (1/n)||Xw - y||^2 + alpha/2 ||w||^2  =>  (X^T X + n*alpha/2 I) w = X^T y.
-    const A = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => X.reduce((acc, row) => acc + row[i] * row[j], 0) + (i === j ? (n * alpha) / 2 : 0)));
+    const A = Array.from({ length: d }, (_, i) => Array.from(
+      { length: d }, (_, j) => X.reduce((acc, row) => acc + row[i] * row[j], 0) + (i === j ? (n * alpha) / 2 : 0)
+    ));
     const bvec = Array.from({ length: d }, (_, i) => X.reduce((acc, row, k) => acc + row[i] * y[k], 0));
     const wRidge = choleskySolve(A, bvec);
     const w = tf.variable(tf.zeros([d, 1]));
     const xt = tf.tensor2d(X);
     const yt = tf.tensor2d(y, [n, 1]);
     const ps: ParamSet = { params: [w], predict: (xb) => tf.matMul(xb, w) };
-    await train(ps, { x: xt, y: yt }, { epochs: 600, batchSize: n, optimizer: "sgd", learningRate: 0.1, loss: "mse", penalty: l2(alpha), progress: false });
+    await train(ps, { x: xt, y: yt }, {
+      epochs: 600, batchSize: n, optimizer: "sgd", learningRate: 0.1, loss: "mse", penalty: l2(alpha), progress: false
+    });
     const got = Array.from(w.dataSync());
     const norm = Math.hypot(...wRidge);
     const err = Math.hypot(...got.map((v, i) => v - wRidge[i]));
@@ -80,13 +84,18 @@ test("L2 on H = diag(0.1, 10), w* = (1, 1), alpha = 1 gives w~ = H/(H + alpha) w
   const { ps, w } = quadratic(H, [1, 1], [2]);
   const data = dummy();
   // w is rank 1: it is only penalized with includeBiases.
-  await train(ps, data, { epochs: 400, batchSize: 1, optimizer: "sgd", learningRate: 0.1, loss: lossIsOutput, penalty: l2(1, { includeBiases: true }), progress: false });
+  await train(ps, data, {
+    epochs: 400, batchSize: 1, optimizer: "sgd", learningRate: 0.1, loss: lossIsOutput, penalty: l2(1, { includeBiases: true }),
+    progress: false
+  });
   const got = Array.from(w.dataSync());
   H.forEach((h, i) => assert.ok(Math.abs(got[i] - h / (h + 1)) < 1e-5, `w[${i}] = ${got[i]}, expected ${h / (h + 1)}`));
   assert.ok(got.every((v) => v !== 0), "L2 never zeroes a weight here");
   // By default the rank-1 variable counts as a bias: no shrinkage.
   w.assign(tf.tensor1d([1, 1]));
-  await train(ps, data, { epochs: 50, batchSize: 1, optimizer: "sgd", learningRate: 0.1, loss: lossIsOutput, penalty: l2(1), progress: false });
+  await train(ps, data, {
+    epochs: 50, batchSize: 1, optimizer: "sgd", learningRate: 0.1, loss: lossIsOutput, penalty: l2(1), progress: false
+  });
   assert.deepEqual(Array.from(w.dataSync()), [1, 1]);
   w.dispose();
 });
@@ -112,7 +121,9 @@ test("L1 on the same quadratic: soft-threshold solution (eq. 7.23) by proximal s
   assert.ok(Math.abs(prox[1] - expected[1]) < 1e-5, `w2 = ${prox[1]}`);
   // train with the l1 penalty (subgradient): w1 hovers within lr*alpha of 0, w2 near 0.95.
   const q = quadratic(H, wStar, [1, 2]);
-  await train(q.ps, dummy(), { epochs: 2000, batchSize: 1, optimizer: "sgd", learningRate: 0.01, loss: lossIsOutput, penalty: l1(alpha), progress: false });
+  await train(q.ps, dummy(), {
+    epochs: 2000, batchSize: 1, optimizer: "sgd", learningRate: 0.01, loss: lossIsOutput, penalty: l1(alpha), progress: false
+  });
   const sub = Array.from(q.w.dataSync());
   assert.ok(Math.abs(sub[0]) <= 0.01 * alpha * 1.01, `w1 = ${sub[0]}`);
   assert.ok(Math.abs(sub[1] - expected[1]) < 1e-3, `w2 = ${sub[1]}`);
@@ -222,7 +233,8 @@ test("SGDW works inside model.fit: one step differs from plain SGD by exactly -l
   y.dispose();
 });
 
-test("weight decay on the d2l high-dimensional regression (v0.17 setting), 3 seeds: ||w|| ~13.5 -> ~0.35, test loss >100x lower", async () => {
+test("weight decay on the d2l high-dimensional regression (v0.17 " +
+  "setting), 3 seeds: ||w|| ~13.5 -> ~0.35, test loss >100x lower", async () => {
   await useBackend("cpu", { quiet: true });
   // d2l's squared loss is (y_hat - y)^2 / 2 and its penalty lambda/2 ||w||^2 (the book's convention).
   const halfSquared = (y: tf.Tensor, p: tf.Tensor) => tf.mul(0.5, tf.mean(tf.square(tf.sub(y, p)))) as tf.Scalar;
@@ -234,7 +246,10 @@ test("weight decay on the d2l high-dimensional regression (v0.17 setting), 3 see
       const w = tf.variable(tf.randomNormal([200, 1]));
       const b = tf.variable(tf.zeros([1]));
       const ps: ParamSet = { params: [w, b], predict: (x) => tf.add(tf.matMul(x, w), b) };
-      const h = await train(ps, data.train, { epochs: 100, batchSize: 5, optimizer: "sgd", learningRate: 0.003, loss: halfSquared, penalty: l2(lambda), validationData: data.test, progress: false });
+      const h = await train(ps, data.train, {
+        epochs: 100, batchSize: 5, optimizer: "sgd", learningRate: 0.003, loss: halfSquared, penalty: l2(lambda), validationData: data.test,
+        progress: false
+      });
       res[lambda] = { norm: tf.tidy(() => tf.norm(w).dataSync()[0]), test: h.last("val_loss")! };
       [w, b, data.train.x, data.train.y, data.test.x, data.test.y].forEach((t) => t.dispose());
     }

@@ -39,7 +39,8 @@ function rows(t: tf.Tensor): number[][] {
   return t.arraySync() as number[][];
 }
 
-test("term values equal JS computations on the drawn rows (pseudo-labels with mask, entropy, Pi-model); drawn rows come from x_u", async () => {
+test("term values equal JS computations on the drawn rows (pseudo-labels " +
+  "with mask, entropy, Pi-model); drawn rows come from x_u", async () => {
   await useBackend(undefined, { quiet: true });
   seed(9);
   const [lab, unl] = digitsParts(9, [40, 60]);
@@ -76,7 +77,9 @@ test("term values equal JS computations on the drawn rows (pseudo-labels with ma
 
     // Pi-model with a deterministic pair of views: +0.1 and -0.1.
     let calls = 0;
-    const pi = semiSupervisedTerm(unl, { method: "piModel", weight: 4, batchSize: 20, augment: (x) => tf.add(x, calls++ % 2 === 0 ? 0.1 : -0.1) });
+    const pi = semiSupervisedTerm(unl, {
+      method: "piModel", weight: 4, batchSize: 20, augment: (x) => tf.add(x, calls++ % 2 === 0 ? 0.1 : -0.1)
+    });
     const pp = pi.prepare!(ctx);
     const vp = pi.value({ ...ctx, outputs: [], dataLoss: tf.scalar(0), prepared: pp } as StepContext<typeof pp>).dataSync()[0];
     const A = probs(pp.a);
@@ -113,7 +116,8 @@ test("semi-supervised options: clear errors before any step; the history reports
   disposeParts([lab, unl]);
 });
 
-test("100 labels + 1,200 unlabelled digits: the Pi-model beats labels only on every seed, pseudo-labels on average (held-out digits, 3 seeds)", { timeout: 180_000 }, async () => {
+test("100 labels + 1,200 unlabelled digits: the Pi-model beats labels only " +
+  "on every seed, pseudo-labels on average (held-out digits, 3 seeds)", { timeout: 180_000 }, async () => {
   await useBackend(undefined, { quiet: true });
   const gains: Record<string, number[]> = { pseudoLabel: [], piModel: [] };
   for (const s of [1, 2, 3]) {

@@ -63,7 +63,9 @@ test("with a hidden nonlinearity (2 inputs + 2 hidden -> 16 subnetworks) weight 
   for (let m = 0; m < 16; m++) {
     const mu = [0, 1, 2, 3].map((i) => (m >> i) & 1);
     const xin = [v[0] * mu[0], v[1] * mu[1]];
-    const h = [0, 1].map((j) => Math.tanh(net.layers[0].b[j] + xin[0] * net.layers[0].W[0][j] + xin[1] * net.layers[0].W[1][j]) * mu[2 + j]);
+    const h = [0, 1].map(
+      (j) => Math.tanh(net.layers[0].b[j] + xin[0] * net.layers[0].W[0][j] + xin[1] * net.layers[0].W[1][j]) * mu[2 + j]
+    );
     const z = [0, 1, 2].map((c) => net.layers[1].b[c] + h[0] * net.layers[1].W[0][c] + h[1] * net.layers[1].W[1][c]);
     const lse = Math.log(z.reduce((s, zc) => s + Math.exp(zc), 0));
     z.forEach((zc, c) => (logGeo[c] += (zc - lse) / 16));

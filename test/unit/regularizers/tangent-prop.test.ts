@@ -15,10 +15,13 @@ import { useBackend } from "../../../src/backend";
 import { train } from "../../../src/training/train";
 import { mlp } from "../../../src/models/mlp";
 import { forward } from "../../../src/training/model-adapter";
-import { bilinearWarp, imageTangents, tangentArrays, tangentDistance, tangentProp, TangentDistanceClassifier } from "../../../src/regularizers/tangent-prop";
+import {
+  bilinearWarp, imageTangents, tangentArrays, tangentDistance, tangentProp, TangentDistanceClassifier
+} from "../../../src/regularizers/tangent-prop";
 import { accuracyOf, digitsParts, disposeParts } from "../../support/digits-split";
 
-test("bilinear warp and tangents: integer shifts move pixels, ramps have the closed-form tangents (-1 for x-shifts, r - cy for rotation)", () => {
+test("bilinear warp and tangents: integer shifts move pixels, ramps have " +
+  "the closed-form tangents (-1 for x-shifts, r - cy for rotation)", () => {
   const [h, w] = [6, 7];
   const img = Float64Array.from({ length: h * w }, (_, i) => i + 1);
   const shifted = bilinearWarp(img, h, w, "translateX", 1);
@@ -31,7 +34,9 @@ test("bilinear warp and tangents: integer shifts move pixels, ramps have the clo
     for (let c = 1; c < w - 1; c++) {
       assert.ok(Math.abs(tx[r * w + c] + 1) < 1e-12, "d/da f(c - a) = -1");
       assert.ok(Math.abs(ty[r * w + c]) < 1e-12, "a ramp in x does not change under y-shifts");
-      if (r >= 2 && r <= h - 3 && c >= 2 && c <= w - 3) assert.ok(Math.abs(rot[r * w + c] - (r - cy)) < 1e-3, `rotation tangent at (${r}, ${c}): ${rot[r * w + c]}`);
+      if (r >= 2 && r <= h - 3 && c >= 2 && c <= w - 3) assert.ok(
+        Math.abs(rot[r * w + c] - (r - cy)) < 1e-3, `rotation tangent at (${r}, ${c}): ${rot[r * w + c]}`
+      );
     }
   }
   assert.throws(() => tangentArrays(ramp, 2, { height: h, width: w }), /expected 2 images/);
@@ -51,7 +56,9 @@ test("tangentProp = alpha (1/m) sum_rows sum_i ||J v_i||^2: exact for a linear m
   const frozen = tf.train.sgd(0);
   const run = async (model: tf.LayersModel) => {
     const before = tf.memory().numTensors;
-    const hist = await train(model, { x, y: tf.zeros([m, k]) }, { epochs: 1, batchSize: m, optimizer: frozen, shuffle: false, progress: false, terms: tangentProp(tangents, 0.3) });
+    const hist = await train(model, { x, y: tf.zeros([m, k]) }, {
+      epochs: 1, batchSize: m, optimizer: frozen, shuffle: false, progress: false, terms: tangentProp(tangents, 0.3)
+    });
     assert.ok(tf.memory().numTensors <= before + 1, "no leak (the zeros target is the test's)");
     return hist.metrics.tangent_prop[0];
   };
@@ -67,7 +74,9 @@ test("tangentProp = alpha (1/m) sum_rows sum_i ||J v_i||^2: exact for a linear m
   const linGot = await run(lin);
   assert.ok(Math.abs(linGot - linWant) < 1e-4 * linWant, `linear ${linGot} vs ${linWant}`);
   // tanh MLP: J v = W2^T diag(1 - a^2) W1^T v.
-  const net = tf.sequential({ layers: [tf.layers.dense({ units: hdim, inputShape: [d], activation: "tanh", useBias: false }), tf.layers.dense({ units: k, useBias: false })] });
+  const net = tf.sequential({ layers: [
+    tf.layers.dense({ units: hdim, inputShape: [d], activation: "tanh", useBias: false }), tf.layers.dense({ units: k, useBias: false })
+  ] });
   net.setWeights([tf.tensor2d(W1), tf.tensor2d(W2)]);
   const netWant = jvpNorm((row, v) => {
     const a = Array.from({ length: hdim }, (_, j) => Math.tanh(row.reduce((s, t, q) => s + t * W1[q][j], 0)));
@@ -96,7 +105,8 @@ function sensitivity(model: tf.LayersModel, x: tf.Tensor): number {
   });
 }
 
-test("tangent prop makes the classifier less sensitive along held-out tangents, keeping accuracy (100 digits, 3 seeds)", { timeout: 120_000 }, async () => {
+test("tangent prop makes the classifier less sensitive along " +
+  "held-out tangents, keeping accuracy (100 digits, 3 seeds)", { timeout: 120_000 }, async () => {
   await useBackend(undefined, { quiet: true });
   for (const s of [1, 2, 3]) {
     const [tr, te] = digitsParts(800 + s, [100, 400]);
@@ -118,7 +128,8 @@ test("tangent prop makes the classifier less sensitive along held-out tangents, 
   }
 });
 
-test("tangent-distance 1-NN beats Euclidean 1-NN with 100 prototypes on held-out digits (4 seeds); d = 0 for a shifted copy's plane", async () => {
+test("tangent-distance 1-NN beats Euclidean 1-NN with 100 prototypes " +
+  "on held-out digits (4 seeds); d = 0 for a shifted copy's plane", async () => {
   await useBackend(undefined, { quiet: true });
   // A point on p's tangent plane is at (ridge-limited) distance ~0 one-sided.
   const p = Float64Array.from({ length: 64 }, (_, i) => Math.sin(i));

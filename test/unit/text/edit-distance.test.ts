@@ -32,7 +32,9 @@ function bruteDamerau(a: string, b: string, maxDepth = 3): number {
 
 describe("damerauDistance", () => {
   it("counts a swap of neighbours as one edit (checked against a brute-force search)", () => {
-    for (const [a, b] of [["tiem", "time"], ["timit", "timeit"], ["whso", "whos"], ["time", "time"], ["ab", "ba"], ["sewp", "sweep"], ["lsmgaic", "lsmagic"]]) {
+    for (const [a, b] of [
+      ["tiem", "time"], ["timit", "timeit"], ["whso", "whos"], ["time", "time"], ["ab", "ba"], ["sewp", "sweep"], ["lsmgaic", "lsmagic"]
+    ]) {
       assert.equal(damerauDistance(a, b), bruteDamerau(a, b), `${a} → ${b}`);
     }
     assert.equal(damerauDistance("tiem", "time"), 1);

@@ -93,10 +93,15 @@ test("real training: restored weights equal the best epoch's weights, in train a
     const es = new EarlyStopping({ patience: 4, restoreBestWeights: true });
     const tensorsBefore = tf.memory().numTensors;
     if (mode === "train") {
-      await train(m, tr, { epochs: 80, batchSize: 8, optimizer: "adam", learningRate: 0.02, loss: "binaryCrossentropy", validationData: va, callbacks: [recorder, es], progress: false });
+      await train(m, tr, {
+        epochs: 80, batchSize: 8, optimizer: "adam", learningRate: 0.02, loss: "binaryCrossentropy", validationData: va,
+        callbacks: [recorder, es], progress: false
+      });
     } else {
       m.compile({ optimizer: tf.train.adam(0.02), loss: "binaryCrossentropy" });
-      await m.fit(tr.x, tr.y, { epochs: 80, batchSize: 8, validationData: [va.x, va.y], callbacks: [new tf.CustomCallback(recorder), es], verbose: 0 });
+      await m.fit(tr.x, tr.y, {
+        epochs: 80, batchSize: 8, validationData: [va.x, va.y], callbacks: [new tf.CustomCallback(recorder), es], verbose: 0
+      });
     }
     assert.ok(es.stoppedEpoch > 0 && es.stoppedEpoch < 79, `${mode}: stopped at ${es.stoppedEpoch}`);
     const argmin = valLosses.indexOf(Math.min(...valLosses));
@@ -114,9 +119,14 @@ test("real training: restored weights equal the best epoch's weights, in train a
 test("Algorithm 7.2 (retrainOnAll) and 7.3 (continueOnAll)", async () => {
   await useBackend("cpu", { quiet: true });
   const { train: tr, test: va } = await overfitSetup(17);
-  const common = { batchSize: 8, optimizer: "adam" as const, learningRate: 0.02, loss: "binaryCrossentropy" as const, progress: false as const, epochs: 60 };
+  const common = {
+    batchSize: 8, optimizer: "adam" as const, learningRate: 0.02, loss: "binaryCrossentropy" as const, progress: false as const, epochs: 60
+  };
   seed(17);
-  const r2 = await retrainOnAll(() => mlp({ inputs: 2, hidden: [32, 32], outputs: 1, outputActivation: "sigmoid" }), { train: tr, validation: va }, { ...common, earlyStopping: { patience: 3 } });
+  const r2 = await retrainOnAll(
+    () => mlp({ inputs: 2, hidden: [32, 32], outputs: 1, outputActivation: "sigmoid" }), { train: tr, validation: va },
+    { ...common, earlyStopping: { patience: 3 } }
+  );
   assert.equal(r2.history.epoch.length, r2.bestEpochs, "retrained for i* epochs");
   assert.equal(r2.history.params.samples, tr.x.shape[0] + va.x.shape[0], "on train + validation");
   assert.ok(r2.firstHistory.epoch.length > r2.bestEpochs);

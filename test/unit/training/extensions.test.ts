@@ -29,7 +29,9 @@ test("augment transforms every training batch, never the validation data", async
     return { x: tf.mul(b.x, 2), y: b.y };
   };
   const before = tf.memory().numTensors;
-  const h = await train(m, d, { epochs: 3, batchSize: 2, shuffle: false, optimizer: "sgd", learningRate: 0.01, augment, validationData: d, progress: false });
+  const h = await train(m, d, {
+    epochs: 3, batchSize: 2, shuffle: false, optimizer: "sgd", learningRate: 0.01, augment, validationData: d, progress: false
+  });
   assert.equal(seen.length, 6, "two batches per epoch, three epochs");
   assert.deepEqual(seen[0], [1, 2]);
   // Trained on (2x, y): the fit tends to w = 1, not 2. Validation sees the raw x.
@@ -43,13 +45,17 @@ test("augment errors are clear: wrong type, changed shape, multi-output", async 
   await useBackend();
   const m = line();
   const d = data();
-  await assert.rejects(train(m, d, { epochs: 1, augment: 3 as unknown as () => TrainBatch, progress: false }), /augment must be a function/);
+  await assert.rejects(
+    train(m, d, { epochs: 1, augment: 3 as unknown as () => TrainBatch, progress: false }), /augment must be a function/
+  );
   await assert.rejects(
     train(m, d, { epochs: 1, batchSize: 2, augment: (b) => ({ x: b.x.slice(0, 1), y: b.y }), progress: false }),
     /augment returned x of shape \[1,1\] for a batch of shape \[2,1\]/,
   );
   const two: ParamSet = { params: [m.w], predict: (x) => [tf.matMul(x, m.w), tf.matMul(x, m.w)], outputNames: ["a", "b"] };
-  await assert.rejects(train(two, { x: d.x, y: [d.y, d.y] }, { epochs: 1, augment: (b) => b, progress: false }), /single-output models; this one has 2 outputs/);
+  await assert.rejects(
+    train(two, { x: d.x, y: [d.y, d.y] }, { epochs: 1, augment: (b) => b, progress: false }), /single-output models; this one has 2 outputs/
+  );
   tf.dispose([m.w, d.x, d.y]);
 });
 
@@ -68,7 +74,9 @@ test("objective terms: prepared off the tape, minimized, logged separately; data
     value: (ctx) => tf.mul(ctx.prepared, tf.sum(tf.square(m.w))) as tf.Scalar,
   };
   const m = line();
-  const h = await train(m, d, { epochs: 400, batchSize: 4, shuffle: false, optimizer: "sgd", learningRate: 0.01, terms: pull, progress: false });
+  const h = await train(m, d, {
+    epochs: 400, batchSize: 4, shuffle: false, optimizer: "sgd", learningRate: 0.01, terms: pull, progress: false
+  });
   // Full batch: J = (1/4) sum (x w - y)^2, grad J = (1/2) sum x (x w - y); grad term = 20 w. 0 = 15 w - 30 + 20 w.
   assert.ok(Math.abs(m.w.dataSync()[0] - 30 / 35) < 1e-3, `w = ${m.w.dataSync()[0]}, expected ${30 / 35}`);
   assert.deepEqual(prepares.slice(0, 3), [0, 1, 2], "prepare runs once per step with the global step count");
@@ -78,7 +86,10 @@ test("objective terms: prepared off the tape, minimized, logged separately; data
   assert.ok(last.pull[i] > 0);
   // dataWeight 0.5 halves J's pull: 0 = 7.5 w - 15 + 20 w.
   const m2 = line();
-  await train(m2, d, { epochs: 400, batchSize: 4, shuffle: false, optimizer: "sgd", learningRate: 0.01, terms: { ...pull, dataWeight: 0.5, value: (ctx) => tf.mul(10, tf.sum(tf.square(m2.w))) as tf.Scalar }, progress: false });
+  await train(m2, d, {
+    epochs: 400, batchSize: 4, shuffle: false, optimizer: "sgd", learningRate: 0.01,
+    terms: { ...pull, dataWeight: 0.5, value: (ctx) => tf.mul(10, tf.sum(tf.square(m2.w))) as tf.Scalar }, progress: false
+  });
   assert.ok(Math.abs(m2.w.dataSync()[0] - 15 / 27.5) < 1e-3, `w = ${m2.w.dataSync()[0]}`);
   await assert.rejects(train(m2, d, { epochs: 1, terms: [pull, pull], progress: false }), /share the name "pull"/);
   tf.dispose([m.w, m2.w, d.x, d.y]);

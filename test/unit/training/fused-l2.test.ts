@@ -22,7 +22,10 @@ async function run(backend: "cpu" | "wasm", how: "penalty" | "layer", optimizer:
   const y = tf.oneHot(tf.tensor1d(Array.from({ length: 96 }, (_, i) => (i * 7) % 3), "int32"), 3);
   const alpha = 0.05;
   seed(3);
-  const m = mlp({ inputs: 5, hidden: [16, 8], outputs: 3, outputActivation: "softmax", dropout: 0.25, kernelRegularizer: how === "layer" ? l2(alpha).asLayerRegularizer() : undefined });
+  const m = mlp({
+    inputs: 5, hidden: [16, 8], outputs: 3, outputActivation: "softmax", dropout: 0.25,
+    kernelRegularizer: how === "layer" ? l2(alpha).asLayerRegularizer() : undefined
+  });
   const before = tf.memory().numTensors;
   const penalty = how === "penalty" ? l2(alpha) : undefined;
   const loss = "categoricalCrossentropy" as const;

@@ -39,7 +39,8 @@ test("mlp: architecture, seeded initial weights (global seed and seed option), d
   x.dispose();
 });
 
-test("L2 effect over 3 seeds: on the regularization-exercise data a big MLP with l2 has smaller weights and a smaller train-test gap", async () => {
+test("L2 effect over 3 seeds: on the regularization-exercise data a big " +
+  "MLP with l2 has smaller weights and a smaller train-test gap", async () => {
   await useBackend("wasm", { quiet: true });
   for (const s of [1, 2, 3]) {
     const data = regularizationExercise({ seed: s, noise: 0.2 });
@@ -47,8 +48,13 @@ test("L2 effect over 3 seeds: on the regularization-exercise data a big MLP with
     for (const alpha of [0, 0.03]) {
       seed(s);
       const m = mlp({ inputs: 2, hidden: [64, 64], outputs: 1, outputActivation: "sigmoid" });
-      const h = await train(m, data.train, { epochs: 150, batchSize: 211, optimizer: "adam", learningRate: 0.02, loss: "binaryCrossentropy", penalty: l2(alpha), validationData: data.test, progress: false });
-      const norm = tf.tidy(() => Math.sqrt(m.trainableWeights.filter((w) => w.name.endsWith("kernel")).reduce((acc, w) => acc + tf.sum(tf.square(w.read())).dataSync()[0], 0)));
+      const h = await train(m, data.train, {
+        epochs: 150, batchSize: 211, optimizer: "adam", learningRate: 0.02, loss: "binaryCrossentropy", penalty: l2(alpha),
+        validationData: data.test, progress: false
+      });
+      const norm = tf.tidy(() => Math.sqrt(m.trainableWeights.filter((w) => w.name.endsWith("kernel")).reduce(
+        (acc, w) => acc + tf.sum(tf.square(w.read())).dataSync()[0], 0
+      )));
       res[alpha] = { norm, gap: h.last("val_loss")! - h.last("loss")! };
       m.dispose();
     }
@@ -64,7 +70,9 @@ test("two moons: train reaches high accuracy (sanity of the whole loop)", async 
   seed(1);
   const d = twoMoons({ n: 200, noise: 0.1 });
   const m = mlp({ inputs: 2, hidden: [16, 16], outputs: 1, activation: "tanh", outputActivation: "sigmoid" });
-  const h = await train(m, d, { epochs: 60, batchSize: 32, optimizer: "adam", learningRate: 0.02, loss: "binaryCrossentropy", metrics: ["accuracy"], progress: false });
+  const h = await train(m, d, {
+    epochs: 60, batchSize: 32, optimizer: "adam", learningRate: 0.02, loss: "binaryCrossentropy", metrics: ["accuracy"], progress: false
+  });
   assert.ok(h.last("accuracy")! > 0.95, `accuracy ${h.last("accuracy")}`);
   m.dispose();
   d.x.dispose();

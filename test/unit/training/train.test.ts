@@ -16,7 +16,10 @@ const close = (a: number, b: number, rel: number, what: string) =>
 function twoModels(regularized: boolean): [tf.LayersModel, tf.LayersModel] {
   const make = () => {
     seed(11);
-    return mlp({ inputs: 2, hidden: [12], outputs: 1, activation: "tanh", outputActivation: "sigmoid", kernelRegularizer: regularized ? tf.regularizers.l2({ l2: 0.005 }) : undefined });
+    return mlp({
+      inputs: 2, hidden: [12], outputs: 1, activation: "tanh", outputActivation: "sigmoid",
+      kernelRegularizer: regularized ? tf.regularizers.l2({ l2: 0.005 }) : undefined
+    });
   };
   return [make(), make()];
 }
@@ -30,7 +33,9 @@ test("train and model.fit give the same loss curve (no shuffle, same init and ba
     a.compile({ optimizer: tf.train.sgd(0.5), loss: "binaryCrossentropy", metrics: ["accuracy"] });
     const hf = await a.fit(d.x, d.y, { epochs: 6, batchSize: 16, shuffle: false, verbose: 0 });
     const opt = tf.train.sgd(0.5);
-    const ht = await train(b, d, { epochs: 6, batchSize: 16, shuffle: false, optimizer: opt, loss: "binaryCrossentropy", metrics: ["accuracy"], progress: false });
+    const ht = await train(b, d, {
+      epochs: 6, batchSize: 16, shuffle: false, optimizer: opt, loss: "binaryCrossentropy", metrics: ["accuracy"], progress: false
+    });
     opt.dispose();
     const fitLoss = hf.history.loss as number[];
     // fit's "loss" includes the layer regularizers: compare with our total.
@@ -57,10 +62,15 @@ test("the penalty is reported separately and val_loss is the data loss only", as
   // Full batch: one step per epoch, so epoch e's penalty is Omega at the weights when the epoch begins.
   const expected: number[] = [];
   const onEpochBegin = () => {
-    const sq = m.trainableWeights.filter((w) => w.name.endsWith("kernel")).reduce((acc, w) => acc + Array.from(w.read().dataSync()).reduce((a, v) => a + v * v, 0), 0);
+    const sq = m.trainableWeights.filter((w) => w.name.endsWith("kernel")).reduce(
+      (acc, w) => acc + Array.from(w.read().dataSync()).reduce((a, v) => a + v * v, 0), 0
+    );
     expected.push((0.1 / 2) * sq);
   };
-  const h = await train(m, d, { epochs: 2, batchSize: 64, optimizer: "sgd", learningRate: 0.1, loss: "binaryCrossentropy", penalty: pen, validationData: d, progress: false, callbacks: { onEpochBegin } });
+  const h = await train(m, d, {
+    epochs: 2, batchSize: 64, optimizer: "sgd", learningRate: 0.1, loss: "binaryCrossentropy", penalty: pen, validationData: d,
+    progress: false, callbacks: { onEpochBegin }
+  });
   h.metrics.penalty.forEach((p, i) => close(p, expected[i], 1e-5, `penalty epoch ${i} = alpha/2 * sum of squared kernels (no biases)`));
   // val_loss at the end equals the data loss evaluated independently.
   const ev = await evaluateModel(m, d, { loss: "binaryCrossentropy" });
@@ -83,7 +93,9 @@ test("deterministic under seed(): two runs with shuffling and dropout are bit-id
     seed(21);
     const d = twoMoons({ n: 80, noise: 0.2 });
     const m = mlp({ inputs: 2, hidden: [16, 16], outputs: 1, outputActivation: "sigmoid", dropout: 0.3 });
-    const h = await train(m, d, { epochs: 4, batchSize: 16, optimizer: "adam", learningRate: 0.01, loss: "binaryCrossentropy", shuffle: true, progress: false });
+    const h = await train(m, d, {
+      epochs: 4, batchSize: 16, optimizer: "adam", learningRate: 0.01, loss: "binaryCrossentropy", shuffle: true, progress: false
+    });
     const w = Array.from(m.getWeights()[0].dataSync());
     m.dispose();
     d.x.dispose();
@@ -101,7 +113,10 @@ test("no tensor growth across epochs or runs", async () => {
   const d = twoMoons({ n: 100, seed: 2 });
   const m = mlp({ inputs: 2, hidden: [8], outputs: 1, outputActivation: "sigmoid", dropout: 0.2 });
   const opt = tf.train.sgd(0.1);
-  const opts = { batchSize: 32, optimizer: opt, loss: "binaryCrossentropy" as const, metrics: ["accuracy" as const], penalty: l2(0.01), validationData: d, progress: false };
+  const opts = {
+    batchSize: 32, optimizer: opt, loss: "binaryCrossentropy" as const, metrics: ["accuracy" as const], penalty: l2(0.01),
+    validationData: d, progress: false
+  };
   await train(m, d, { ...opts, epochs: 1 });
   const before = tf.memory().numTensors;
   await train(m, d, { ...opts, epochs: 5 });
@@ -143,7 +158,10 @@ test("multi-output: lossWeights really weight the outputs (a zero weight leaves 
   assert.ok(h.metrics.reg_loss.every((v) => v > 0));
   assert.ok("cls_accuracy" in h.metrics);
   // Weighted sum with both weights non-zero.
-  const h2 = await train(model, { x: b.x, y: [y1, b.y] }, { epochs: 1, batchSize: 60, optimizer: "sgd", learningRate: 0.01, loss: ["categoricalCrossentropy", "mse"], lossWeights: [0.3, 2], progress: false });
+  const h2 = await train(model, { x: b.x, y: [y1, b.y] }, {
+    epochs: 1, batchSize: 60, optimizer: "sgd", learningRate: 0.01, loss: ["categoricalCrossentropy", "mse"], lossWeights: [0.3, 2],
+    progress: false
+  });
   close(h2.metrics.loss[0], 0.3 * h2.metrics.cls_loss[0] + 2 * h2.metrics.reg_loss[0], 1e-5, "weighted loss");
   model.dispose();
   [b.x, b.y, y1].forEach((t) => t.dispose());
@@ -159,11 +177,15 @@ test("from-scratch parameter sets train, and the penalty skips rank-1 (bias) par
   const bias = tf.variable(tf.zeros([1]));
   const ps: ParamSet = { params: [w, bias], predict: (xb) => tf.add(tf.matMul(xb, w), bias) };
   const pen = l2(0.5);
-  const h = await train(ps, { x, y }, { epochs: 1, batchSize: 50, optimizer: "sgd", learningRate: 0.1, loss: "mse", penalty: pen, progress: false });
+  const h = await train(ps, { x, y }, {
+    epochs: 1, batchSize: 50, optimizer: "sgd", learningRate: 0.1, loss: "mse", penalty: pen, progress: false
+  });
   // Before the single step w = 0, so the reported penalty is 0 even though the bias was not 0 later.
   assert.equal(h.metrics.penalty[0], 0);
   bias.assign(tf.ones([1]).mul(3));
-  const h2 = await train(ps, { x, y }, { epochs: 1, batchSize: 50, optimizer: "sgd", learningRate: 1e-9, loss: "mse", penalty: pen, progress: false });
+  const h2 = await train(ps, { x, y }, {
+    epochs: 1, batchSize: 50, optimizer: "sgd", learningRate: 1e-9, loss: "mse", penalty: pen, progress: false
+  });
   const wsq = tf.tidy(() => tf.sum(tf.square(w)).dataSync()[0]);
   close(h2.metrics.penalty[0], 0.25 * wsq, 1e-5, "penalty = alpha/2 ||w||^2 without the bias");
   [x, wTrue, y, w, bias].forEach((t) => t.dispose());
@@ -226,7 +248,9 @@ test("sparseCategoricalCrossentropy on labels equals categoricalCrossentropy on 
   for (const [loss, y] of [["sparseCategoricalCrossentropy", b.y], ["categoricalCrossentropy", y1]] as const) {
     seed(12);
     const m = mlp({ inputs: 4, hidden: [6], outputs: 3, outputActivation: "softmax" });
-    const h = await train(m, { x: b.x, y }, { epochs: 3, batchSize: 15, shuffle: false, optimizer: "sgd", learningRate: 0.2, loss, metrics: ["accuracy"], progress: false });
+    const h = await train(m, { x: b.x, y }, {
+      epochs: 3, batchSize: 15, shuffle: false, optimizer: "sgd", learningRate: 0.2, loss, metrics: ["accuracy"], progress: false
+    });
     runs.push(h.metrics);
     m.dispose();
   }
