@@ -20,22 +20,6 @@ const SOURCE = /^(src|kernel|bench|test|bin)\/.+\.(ts|js|py)$/;
  */
 const LONG_LINES_ALLOWED: ReadonlyArray<{ file: string; contains: string; why: string }> = [];
 
-/**
- * Temporary, whole files exempt from the 140-character check while their long lines are fixed elsewhere:
- * other branch in flight; the lead empties this at merge.
- */
-const PENDING_140: ReadonlyArray<string> = [
-  "test/integration/kernel/cli.test.ts",
-  "test/integration/runner/convert.test.ts",
-  "test/integration/runner/faults.test.ts",
-  "test/integration/runner/notebook.test.ts",
-  "test/integration/runner/seeds.test.ts",
-  "test/unit/kernel/magics/executor.test.ts",
-  "test/unit/kernel/magics/layer.test.ts",
-  "test/unit/kernel/runner/compare.test.ts",
-  "test/unit/kernel/runner/outputs.test.ts",
-];
-
 const isCheckout = fs.existsSync(path.join(REPO_ROOT, ".git"));
 
 /** Tracked files (paths relative to the root, with /); a tracked file deleted in the work tree has no lines to check. */
@@ -71,15 +55,10 @@ describe("source tree structure", { skip: isCheckout ? false : "not a git checko
   it(`no line over ${MAX_LINE_CHARS} characters`, () => {
     const problems: string[] = [];
     const allowedUsed = new Set<number>();
-    const pendingUsed = new Set<string>();
     for (const { file, lines } of sourceFiles()) {
       lines.forEach((line, i) => {
         const n = width(line);
         if (n <= MAX_LINE_CHARS) return;
-        if (PENDING_140.includes(file)) {
-          pendingUsed.add(file);
-          return;
-        }
         const allowed = LONG_LINES_ALLOWED.findIndex((a) => a.file === file && line.includes(a.contains));
         if (allowed >= 0) {
           allowedUsed.add(allowed);
@@ -95,9 +74,6 @@ describe("source tree structure", { skip: isCheckout ? false : "not a git checko
         problems.push(`LONG_LINES_ALLOWED entry for ${a.file} ("${a.contains}") matches no long line: remove it`);
       }
     });
-    for (const file of PENDING_140) {
-      if (!pendingUsed.has(file)) problems.push(`PENDING_140 lists ${file}, which has no line over ${MAX_LINE_CHARS}: remove it`);
-    }
     assert.deepEqual(problems, []);
   });
 

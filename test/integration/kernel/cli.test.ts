@@ -59,7 +59,12 @@ test("install into a prefix, start a kernel from the installed argv, uninstall",
     const r = reglab("install", "--prefix", prefix, "--name", "reglab-test", "--display-name", "Test TS");
     assert.equal(r.status, 0, r.stderr);
     const file = path.join(prefix, "share", "jupyter", "kernels", "reglab-test", "kernel.json");
-    const spec = JSON.parse(fs.readFileSync(file, "utf8")) as { argv: string[]; display_name: string; language: string; interrupt_mode: string };
+    const spec = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      argv: string[];
+      display_name: string;
+      language: string;
+      interrupt_mode: string;
+    };
     assert.equal(spec.display_name, "Test TS");
     assert.equal(spec.language, "typescript");
     assert.equal(spec.interrupt_mode, "signal");

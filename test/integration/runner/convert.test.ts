@@ -14,7 +14,10 @@ import { notebookToPercent, percentToNotebook } from "../../../kernel/runner/con
 import { parseNotebook, serializeNotebook } from "../../../kernel/runner/notebook";
 
 const skip = cliBuilt() ? false : "the reglab CLI is not built (npm run build)";
-const shipped = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb") && !f.endsWith(".out.ipynb")).sort();
+const shipped = fs
+  .readdirSync(path.join(ROOT, "notebooks"))
+  .filter((f) => f.endsWith(".ipynb") && !f.endsWith(".out.ipynb"))
+  .sort();
 
 describe("reglab convert", { skip }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-convert-"));
@@ -50,8 +53,22 @@ describe("reglab convert", { skip }, () => {
         metadata: { kernelspec: { name: "reglab" }, language_info: { name: "typescript" } },
         cells: [
           { cell_type: "markdown", id: "m", metadata: {}, source: "# T\n\ntext\n" },
-          { cell_type: "code", id: "a", metadata: { tags: ["reglab-check-skip"] }, source: "1 + 1", execution_count: 1, outputs: [{ output_type: "stream", name: "stdout", text: "2\n" }] },
-          { cell_type: "code", id: "b", metadata: {}, source: "2 + 2\n\n", execution_count: 2, outputs: [{ output_type: "stream", name: "stdout", text: "4\n" }] },
+          {
+            cell_type: "code",
+            id: "a",
+            metadata: { tags: ["reglab-check-skip"] },
+            source: "1 + 1",
+            execution_count: 1,
+            outputs: [{ output_type: "stream", name: "stdout", text: "2\n" }],
+          },
+          {
+            cell_type: "code",
+            id: "b",
+            metadata: {},
+            source: "2 + 2\n\n",
+            execution_count: 2,
+            outputs: [{ output_type: "stream", name: "stdout", text: "4\n" }],
+          },
           { cell_type: "raw", id: "r", metadata: {}, source: "raw text" },
         ],
       }),
@@ -63,12 +80,15 @@ describe("reglab convert", { skip }, () => {
     assert.doesNotMatch(text, /language_info/, "run metadata stays in the notebook");
     const edited = text.replace("2 + 2", "2 + 3");
     const back = percentToNotebook(edited, "t.ts", nb);
-    assert.deepEqual(back.cells.map((c) => [c.id, c.source, (c.outputs ?? []).length]), [
-      ["m", "# T\n\ntext\n", 0],
-      ["a", "1 + 1", 1],
-      [back.cells[2].id, "2 + 3\n\n", 0],
-      ["r", "raw text", 0],
-    ]);
+    assert.deepEqual(
+      back.cells.map((c) => [c.id, c.source, (c.outputs ?? []).length]),
+      [
+        ["m", "# T\n\ntext\n", 0],
+        ["a", "1 + 1", 1],
+        [back.cells[2].id, "2 + 3\n\n", 0],
+        ["r", "raw text", 0],
+      ],
+    );
     assert.notEqual(back.cells[2].id, "b");
     assert.deepEqual(back.cells[1].metadata, { tags: ["reglab-check-skip"] });
     assert.deepEqual(back.metadata.language_info, { name: "typescript" });
@@ -95,7 +115,10 @@ describe("reglab convert", { skip }, () => {
     ].join("\n");
     const nb = percentToNotebook(jt, "j.ts");
     assert.deepEqual(nb.metadata, { kernelspec: { display_name: "TypeScript (reglab)", language: "typescript", name: "reglab" } });
-    assert.deepEqual(nb.cells.map((c) => c.source), ["const x = 1;"]);
+    assert.deepEqual(
+      nb.cells.map((c) => c.source),
+      ["const x = 1;"],
+    );
     nb.cells[0].source = "// %% not a cell";
     assert.throws(() => notebookToPercent(nb, "j.ipynb"), /cell 1, line 1 starts with "\/\/ %%"/);
   });

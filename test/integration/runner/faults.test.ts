@@ -15,7 +15,6 @@ import { NotebookError, parseNotebook } from "../../../kernel/runner/notebook";
 import { truncateStreams, type NbOutput, type StreamOutput } from "../../../kernel/runner/outputs";
 import { CLI } from "../../support/paths";
 
-
 const skip = fs.existsSync(CLI) ? false : `skipped: the reglab kernel is not built (${CLI} missing)`;
 
 interface DiskCell {
@@ -62,7 +61,12 @@ describe("stored output truncation (truncateStreams)", () => {
     ];
     const dropped = truncateStreams(outs, 1000);
     const out = outs as StreamOutput[];
-    assert.equal(out[0].text, lines(800) + `… 9,000 lines truncated (reglab run keeps the first 800 and last 200 lines of a stream; --max-stream-lines) …\n` + lines(200, 9800));
+    assert.equal(
+      out[0].text,
+      lines(800) +
+        `… 9,000 lines truncated (reglab run keeps the first 800 and last 200 lines of a stream; --max-stream-lines) …\n` +
+        lines(200, 9800),
+    );
     assert.equal(out[1].text, lines(50), "short streams are untouched");
     const third = out[2].text.split("\n");
     assert.equal(third.length, 800 + 1 + 200, "1002 lines → 800 + marker + 200 (the last without newline)");
@@ -85,7 +89,16 @@ describe("stored output truncation (truncateStreams)", () => {
 });
 
 describe("malformed notebook files", () => {
-  const good = JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code", id: "c1", source: "1", metadata: {}, outputs: [], execution_count: null }] }, null, 1);
+  const good = JSON.stringify(
+    {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [{ cell_type: "code", id: "c1", source: "1", metadata: {}, outputs: [], execution_count: null }],
+    },
+    null,
+    1,
+  );
   it("are rejected with a NotebookError naming the problem, never a crash", () => {
     const cases: Array<[string, string, RegExp]> = [
       ["a save cut in half", good.slice(0, Math.floor(good.length / 2)), /not valid JSON: .*line \d+, column \d+/],
@@ -93,10 +106,23 @@ describe("malformed notebook files", () => {
       ["200,000 nested arrays", "[".repeat(200_000) + "]".repeat(200_000), /not an object/],
       ["a null cell", JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [null] }), /cell 1 is not an object/],
       ["a string minor version", JSON.stringify({ nbformat: 4, nbformat_minor: "5", metadata: {}, cells: [] }), /nbformat_minor/],
-      ["outputs that are not a list", JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code", source: "1", metadata: {}, outputs: 5 }] }), /"outputs" must be a list/],
+      [
+        "outputs that are not a list",
+        JSON.stringify({
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: {},
+          cells: [{ cell_type: "code", source: "1", metadata: {}, outputs: 5 }],
+        }),
+        /"outputs" must be a list/,
+      ],
     ];
     for (const [what, text, re] of cases) {
-      assert.throws(() => parseNotebook(text, "x.ipynb"), (e: unknown) => e instanceof NotebookError && re.test(e.message), what);
+      assert.throws(
+        () => parseNotebook(text, "x.ipynb"),
+        (e: unknown) => e instanceof NotebookError && re.test(e.message),
+        what,
+      );
     }
   });
 
@@ -131,7 +157,10 @@ describe("reglab run under load and bad input", { skip, timeout: 170_000 }, () =
         assert.deepEqual(nb.metadata.custom, { minor });
         assert.equal(nb.cells.length, 3);
         const ids = nb.cells.map((c) => c.id);
-        assert.ok(ids.every((id) => typeof id === "string" && /^[a-zA-Z0-9-_]{1,64}$/.test(id)), `ids: ${ids.join(",")}`);
+        assert.ok(
+          ids.every((id) => typeof id === "string" && /^[a-zA-Z0-9-_]{1,64}$/.test(id)),
+          `ids: ${ids.join(",")}`,
+        );
         assert.equal(new Set(ids).size, 3);
         if (minor >= 5) assert.deepEqual(ids, ["cell-0", "cell-1", "cell-2"], "existing ids are kept");
         assert.equal(join(nb.cells[0].source), `# nbformat 4.${minor}\né ✓`);
@@ -144,30 +173,41 @@ describe("reglab run under load and bad input", { skip, timeout: 170_000 }, () =
     }
   });
 
-  it("a kernel killed by V8's heap limit: the cell says so, earlier outputs are written, later cells cleared", { timeout: 60_000 }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-faults-oom-"));
-    const saved = process.env.NODE_OPTIONS;
-    try {
-      const cells = [code('console.log("before")'), code("const hog: number[][] = [];\nwhile (true) hog.push(new Array(1e5).fill(Math.random()));"), code('console.log("after")')];
-      const file = path.join(dir, "oom.ipynb");
-      fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: cells.map((c, i) => ({ ...c, id: `c${i}` })) }));
-      // A small heap so the kernel (a child of this process) reaches the limit in seconds.
-      process.env.NODE_OPTIONS = "--max-old-space-size=200";
-      const rc = await runCommand([file, "--quiet"]);
-      assert.equal(rc, 1, "the notebook stopped early");
-      const nb = JSON.parse(fs.readFileSync(path.join(dir, "oom.out.ipynb"), "utf8")) as DiskNotebook;
-      assert.equal(streamText(nb.cells[0]), "before\n");
-      const err = errorOf(nb.cells[1]);
-      assert.equal(err?.ename, "KernelDied");
-      assert.match((err?.traceback as string[]).join("\n"), /heap out of memory/);
-      assert.deepEqual(nb.cells[2].outputs, []);
-      assert.equal(nb.cells[2].execution_count, null);
-    } finally {
-      if (saved === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = saved;
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    "a kernel killed by V8's heap limit: the cell says so, earlier outputs are written, later cells cleared",
+    { timeout: 60_000 },
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-faults-oom-"));
+      const saved = process.env.NODE_OPTIONS;
+      try {
+        const cells = [
+          code('console.log("before")'),
+          code("const hog: number[][] = [];\nwhile (true) hog.push(new Array(1e5).fill(Math.random()));"),
+          code('console.log("after")'),
+        ];
+        const file = path.join(dir, "oom.ipynb");
+        fs.writeFileSync(
+          file,
+          JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: cells.map((c, i) => ({ ...c, id: `c${i}` })) }),
+        );
+        // A small heap so the kernel (a child of this process) reaches the limit in seconds.
+        process.env.NODE_OPTIONS = "--max-old-space-size=200";
+        const rc = await runCommand([file, "--quiet"]);
+        assert.equal(rc, 1, "the notebook stopped early");
+        const nb = JSON.parse(fs.readFileSync(path.join(dir, "oom.out.ipynb"), "utf8")) as DiskNotebook;
+        assert.equal(streamText(nb.cells[0]), "before\n");
+        const err = errorOf(nb.cells[1]);
+        assert.equal(err?.ename, "KernelDied");
+        assert.match((err?.traceback as string[]).join("\n"), /heap out of memory/);
+        assert.deepEqual(nb.cells[2].outputs, []);
+        assert.equal(nb.cells[2].execution_count, null);
+      } finally {
+        if (saved === undefined) delete process.env.NODE_OPTIONS;
+        else process.env.NODE_OPTIONS = saved;
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("a 1,000-cell notebook with a refused process.exit(), unicode and 100,000 lines of output", { timeout: 150_000 }, async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-faults-big-"));
@@ -183,11 +223,17 @@ describe("reglab run under load and bad input", { skip, timeout: 170_000 }, () =
       for (let i = 0; i < N; i++) cells.push(code(i % 10 === 0 ? `const v${i} = ${i} * 3;\nv${i}` : `${i} * 3`));
       cells.push(code("[keep, v0 + v990, 名前].join(' ')"));
       const file = path.join(dir, "big.ipynb");
-      fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: cells.map((c, i) => ({ ...c, id: `c${i}` })) }));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: cells.map((c, i) => ({ ...c, id: `c${i}` })) }),
+      );
       const t0 = Date.now();
       const rc = await runCommand([file, "--allow-errors", "--quiet"]);
       const seconds = (Date.now() - t0) / 1000;
-      t.diagnostic(`${cells.length} cells in ${seconds.toFixed(1)} s (${((seconds * 1000) / cells.length).toFixed(1)} ms per cell, kernel start included)`);
+      t.diagnostic(
+        `${cells.length} cells in ${seconds.toFixed(1)} s ` +
+          `(${((seconds * 1000) / cells.length).toFixed(1)} ms per cell, kernel start included)`,
+      );
       assert.equal(rc, 0);
       const nb = JSON.parse(fs.readFileSync(path.join(dir, "big.out.ipynb"), "utf8")) as DiskNotebook;
       assert.equal(nb.cells.length, cells.length);
@@ -200,11 +246,19 @@ describe("reglab run under load and bad input", { skip, timeout: 170_000 }, () =
       const all = ["start", ...lines(100_000).trimEnd().split("\n")];
       const dropped = all.length - 2000;
       assert.deepEqual(stored.slice(0, 1600), all.slice(0, 1600));
-      assert.equal(stored[1600], `… ${dropped.toLocaleString("en-US")} lines truncated (reglab run keeps the first 1600 and last 400 lines of a stream; --max-stream-lines) …`);
+      assert.equal(
+        stored[1600],
+        `… ${dropped.toLocaleString("en-US")} lines truncated ` +
+          "(reglab run keeps the first 1600 and last 400 lines of a stream; --max-stream-lines) …",
+      );
       assert.deepEqual(stored.slice(1601, -1), all.slice(-400));
       for (let i = 0; i < N; i++) assert.equal(resultOf(nb.cells[4 + i]), String(i * 3), `cell ${4 + i}`);
       const counts = nb.cells.map((c) => c.execution_count);
-      assert.deepEqual(counts, counts.map((_, i) => i + 1), "every cell ran once, in order");
+      assert.deepEqual(
+        counts,
+        counts.map((_, i) => i + 1),
+        "every cell ran once, in order",
+      );
       assert.equal(resultOf(nb.cells[cells.length - 1]), `'kept ${0 + 990 * 3} 🎉'`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

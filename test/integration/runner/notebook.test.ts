@@ -8,7 +8,15 @@ import os from "os";
 import path from "path";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { NotebookError, parseNotebook, readNotebook, serializeNotebook, splitLines, writeFileAtomic, writeNotebook } from "../../../kernel/runner/notebook";
+import {
+  NotebookError,
+  parseNotebook,
+  readNotebook,
+  serializeNotebook,
+  splitLines,
+  writeFileAtomic,
+  writeNotebook,
+} from "../../../kernel/runner/notebook";
 import { FIXTURES } from "../../support/paths";
 
 // Compiled to dist/test/; fixtures stay in the source tree.
@@ -50,7 +58,11 @@ describe("readNotebook", () => {
       assert.equal(d.data["text/plain"], "a\nb");
       assert.equal(d.data["image/png"], "iVBORw0KGgo=\n");
       assert.deepEqual(d.metadata, { "image/png": { width: 2 } });
-      if (minor === 5) assert.deepEqual(notebook.cells.map((c) => c.id), ["cell-0", "cell-1", "cell-2", "cell-3"]);
+      if (minor === 5)
+        assert.deepEqual(
+          notebook.cells.map((c) => c.id),
+          ["cell-0", "cell-1", "cell-2", "cell-3"],
+        );
     });
   }
 
@@ -70,7 +82,10 @@ describe("readNotebook", () => {
   ];
   for (const [name, re] of bad) {
     it(`rejects ${name} clearly`, () => {
-      assert.throws(() => readNotebook(fixture(name)), (e: unknown) => e instanceof NotebookError && re.test(e.message));
+      assert.throws(
+        () => readNotebook(fixture(name)),
+        (e: unknown) => e instanceof NotebookError && re.test(e.message),
+      );
     });
   }
 
@@ -80,11 +95,22 @@ describe("readNotebook", () => {
       ["[1, 2]", /not an object/],
       ['{"nbformat": 5, "nbformat_minor": 0, "cells": []}', /nbformat 5 is not supported/],
       ['{"nbformat": 4, "nbformat_minor": 4, "cells": {}}', /"cells" must be a list/],
-      ['{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "sql", "source": ""}]}', /cell 1: unknown cell_type "sql"/],
-      ['{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code", "source": "", "outputs": [{"output_type": "weird"}]}]}', /cell 1, output 1: unknown output_type "weird"/],
+      [
+        '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "sql", "source": ""}]}',
+        /cell 1: unknown cell_type "sql"/,
+      ],
+      [
+        '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, ' +
+          '"cells": [{"cell_type": "code", "source": "", "outputs": [{"output_type": "weird"}]}]}',
+        /cell 1, output 1: unknown output_type "weird"/,
+      ],
     ];
     for (const [text, re] of cases) {
-      assert.throws(() => parseNotebook(text, "x.ipynb"), (e: unknown) => e instanceof NotebookError && re.test(e.message), text);
+      assert.throws(
+        () => parseNotebook(text, "x.ipynb"),
+        (e: unknown) => e instanceof NotebookError && re.test(e.message),
+        text,
+      );
     }
   });
 });
@@ -128,25 +154,36 @@ describe("writing notebooks", () => {
     });
   }
 
-  it("writes exactly what Python's nbformat writes, and it validates", { skip: hasNbformat() ? false : "skipped: /usr/bin/python3 has no nbformat" }, () => {
-    const dir = tmpdir();
-    for (const minor of [0, 2, 4, 5]) {
-      const out = path.join(dir, `v4.${minor}.ipynb`);
-      writeNotebook(out, readNotebook(fixture(`v4.${minor}.ipynb`)).notebook);
-      const py = "import nbformat, sys\nt = open(sys.argv[1], encoding='utf-8').read()\nnb = nbformat.reads(t, 4)\nnbformat.validate(nb)\nsys.stdout.write(nbformat.writes(nb) + '\\n')";
-      const pyText = execFileSync("/usr/bin/python3", ["-c", py, out], { encoding: "utf8" });
-      assert.equal(fs.readFileSync(out, "utf8"), pyText);
-    }
-    fs.rmSync(dir, { recursive: true });
-  });
+  it(
+    "writes exactly what Python's nbformat writes, and it validates",
+    { skip: hasNbformat() ? false : "skipped: /usr/bin/python3 has no nbformat" },
+    () => {
+      const dir = tmpdir();
+      for (const minor of [0, 2, 4, 5]) {
+        const out = path.join(dir, `v4.${minor}.ipynb`);
+        writeNotebook(out, readNotebook(fixture(`v4.${minor}.ipynb`)).notebook);
+        const py =
+          "import nbformat, sys\nt = open(sys.argv[1], encoding='utf-8').read()\n" +
+          "nb = nbformat.reads(t, 4)\nnbformat.validate(nb)\nsys.stdout.write(nbformat.writes(nb) + '\\n')";
+        const pyText = execFileSync("/usr/bin/python3", ["-c", py, out], { encoding: "utf8" });
+        assert.equal(fs.readFileSync(out, "utf8"), pyText);
+      }
+      fs.rmSync(dir, { recursive: true });
+    },
+  );
 
   it("replaces duplicate and invalid cell ids", () => {
     const { notebook } = parseNotebook(
-      JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [
-        { cell_type: "code", id: "same", source: "", metadata: {}, outputs: [] },
-        { cell_type: "code", id: "same", source: "", metadata: {}, outputs: [] },
-        { cell_type: "markdown", id: "has space", source: "", metadata: {} },
-      ] }),
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          { cell_type: "code", id: "same", source: "", metadata: {}, outputs: [] },
+          { cell_type: "code", id: "same", source: "", metadata: {}, outputs: [] },
+          { cell_type: "markdown", id: "has space", source: "", metadata: {} },
+        ],
+      }),
       "x.ipynb",
     );
     const raw = JSON.parse(serializeNotebook(notebook));

@@ -31,7 +31,11 @@ describe("seed variants", { skip, timeout: 5 * 60_000 }, () => {
     const r = reglab(["run", file, "--seed", "3", "--out", out, "--allow-errors", "--quiet"]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const nb = JSON.parse(fs.readFileSync(path.join(out, "luck.ipynb"), "utf8"));
-    const stdout = (i: number) => nb.cells[i].outputs.filter((o: { name?: string }) => o.name === "stdout").map((o: { text: string[] }) => o.text.join("")).join("");
+    const stdout = (i: number) =>
+      nb.cells[i].outputs
+        .filter((o: { name?: string }) => o.name === "stdout")
+        .map((o: { text: string[] }) => o.text.join(""))
+        .join("");
     assert.equal(stdout(1), "Seed set to 42 (seed variant 3 from REGLAB_SEED_VARIANT)\n");
     assert.equal(Number(stdout(2)), alea("42/3"));
     assert.notEqual(alea("42/3"), alea("42"));
@@ -45,7 +49,14 @@ describe("seed variants", { skip, timeout: 5 * 60_000 }, () => {
     const r = reglab(["check", file, "--seeds", seeds.join(","), "--quiet"]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
     for (const s of seeds) {
-      if (failing.includes(s)) assert.match(r.stdout, new RegExp(`^seed ${s}: \\S*luck\\.ipynb: 1 failing: cell 3 \\(id c3\\) \`const u = Math.random\\(\\);\`: Error: claim needs luck`, "m"));
+      if (failing.includes(s))
+        assert.match(
+          r.stdout,
+          new RegExp(
+            `^seed ${s}: \\S*luck\\.ipynb: 1 failing: cell 3 \\(id c3\\) \`const u = Math.random\\(\\);\`: Error: claim needs luck`,
+            "m",
+          ),
+        );
       else assert.match(r.stdout, new RegExp(`^seed ${s}: \\S*luck\\.ipynb: ok$`, "m"));
     }
     assert.match(r.stdout, new RegExp(`luck\\.ipynb: fails under seeds? ${failing.join(", ")}$`, "m"));

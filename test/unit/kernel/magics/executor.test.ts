@@ -80,7 +80,10 @@ describe("magics over the TypeScript executor", () => {
   it("%time reports CPU and wall time and passes the value through", async () => {
     const r = await ok("%time 6 * 7");
     assert.deepEqual(r.out, { status: "ok", hasValue: true, value: 42 });
-    assert.match(r.stdout, /^CPU times: user [\d.]+ (s|ms|µs|ns), sys: [\d.]+ (s|ms|µs|ns), total: [\d.]+ (s|ms|µs|ns)\nWall time: [\d.]+ (s|ms|µs|ns)\n$/);
+    assert.match(
+      r.stdout,
+      /^CPU times: user [\d.]+ (s|ms|µs|ns), sys: [\d.]+ (s|ms|µs|ns), total: [\d.]+ (s|ms|µs|ns)\nWall time: [\d.]+ (s|ms|µs|ns)\n$/,
+    );
     const c = await ok("%%time\nconst tv = [1, 2, 3];\ntv.length");
     assert.deepEqual(c.out, { status: "ok", hasValue: true, value: 3 });
   });
@@ -91,7 +94,8 @@ describe("magics over the TypeScript executor", () => {
     const r = await ok("%timeit -n 7 -r 3 calls++");
     assert.equal(innerRuns.length, 1, "one compile through the inner executor");
     // (optionally preceded by IPython's "The slowest run took ..." caching warning)
-    assert.match(r.stdout, /(^|\n)[\d.]+ (s|ms|µs|ns) ± [\d.]+ (s|ms|µs|ns) per loop \(mean ± std\. dev\. of 3 runs, 7 loops each\)\n$/);
+    const perLoop = /[\d.]+ (s|ms|µs|ns) ± [\d.]+ (s|ms|µs|ns) per loop /.source;
+    assert.match(r.stdout, new RegExp(`(^|\\n)${perLoop}\\(mean ± std\\. dev\\. of 3 runs, 7 loops each\\)\\n$`));
     assert.deepEqual((await ok("calls")).out, { status: "ok", hasValue: true, value: 21 });
   });
 
@@ -172,14 +176,19 @@ describe("magics over the TypeScript executor", () => {
     await ok("%%sweep lr=0.1,0.01\nlr * 2");
     const df = ts.locals._sweep as { columns: string[]; values: number[][] };
     assert.deepEqual(df.columns, ["lr", "value"]);
-    assert.deepEqual(df.values, [[0.1, 0.2], [0.01, 0.02]]);
+    assert.deepEqual(df.values, [
+      [0.1, 0.2],
+      [0.01, 0.02],
+    ]);
     const bad = await run('%%sweep lr=1\n"text"');
     assert.equal(bad.out.status, "error");
     assert.match((bad.out as { evalue: string }).evalue, /number or an object of numbers/);
   });
 
   it("%%capture keeps stdout, stderr and displays; show() replays them", async () => {
-    const r = await ok('%%capture cap\nconsole.log("to stdout");\nconsole.error("to stderr");\nimport { display } from "reglab";\ndisplay(tf.scalar(3));');
+    const r = await ok(
+      '%%capture cap\nconsole.log("to stdout");\nconsole.error("to stderr");\nimport { display } from "reglab";\ndisplay(tf.scalar(3));',
+    );
     assert.equal(r.stdout, "");
     assert.equal(r.displays.length, 0);
     assert.equal((await ok("cap.stdout")).out.status, "ok");
@@ -231,10 +240,16 @@ describe("magics over the TypeScript executor", () => {
   it("%%vegalite takes data from an array or a DataFrame variable", async () => {
     await ok('const pts = [{x: 1, y: 2}, {x: 2, y: 3}];\nimport * as dfd from "danfojs-node";\nconst frame = new dfd.DataFrame(pts);');
     for (const v of ["pts", "frame"]) {
-      const r = await ok(`%%vegalite --data ${v}\n{"mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}`);
+      const r = await ok(
+        `%%vegalite --data ${v}\n{"mark": "point", "encoding": ` +
+          `{"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}`,
+      );
       assert.equal(r.displays.length, 1);
       const spec = r.displays[0].data["application/vnd.vegalite.v5+json"] as { data: { values: unknown[] } };
-      assert.deepEqual(JSON.parse(JSON.stringify(spec.data.values)), [{ x: 1, y: 2 }, { x: 2, y: 3 }]);
+      assert.deepEqual(JSON.parse(JSON.stringify(spec.data.values)), [
+        { x: 1, y: 2 },
+        { x: 2, y: 3 },
+      ]);
     }
   });
 

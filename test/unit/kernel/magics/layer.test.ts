@@ -177,7 +177,7 @@ describe("magics layer (fake inner)", () => {
   it("%name?, %%name? and %name?? answer with a pager payload; expr? pages the inspection; %lsmagic lists every magic", async () => {
     const page = (out: CellOutcome): string => {
       assert.equal(out.status, "ok");
-      const p = out.status === "ok" ? out.payload ?? [] : [];
+      const p = out.status === "ok" ? (out.payload ?? []) : [];
       assert.equal(p.length, 1);
       assert.equal(p[0].source, "page");
       return String(p[0].source === "page" ? p[0].data["text/plain"] : "");
@@ -250,7 +250,12 @@ describe("magics layer (fake inner)", () => {
   });
 
   it("%who, %whos and %reset -f use the inner namespace", async () => {
-    inner.locals = { zeta: 1, alpha: [1, 2, 3], __hidden: 0, t: { shape: [2, 3], dtype: "float32", dataSync: () => [], isDisposed: false } };
+    inner.locals = {
+      zeta: 1,
+      alpha: [1, 2, 3],
+      __hidden: 0,
+      t: { shape: [2, 3], dtype: "float32", dataSync: () => [], isDisposed: false },
+    };
     let r = recorder();
     await layer.run("%who", r.io);
     assert.equal(r.stdout(), "alpha\tt\tzeta\n");
@@ -258,8 +263,14 @@ describe("magics layer (fake inner)", () => {
     await layer.run("%whos", r.io);
     const lines = r.stdout().trimEnd().split("\n");
     assert.match(lines[0], /^Variable\s+Type\s+Data\/Info$/);
-    assert.match(lines.find((l) => l.startsWith("alpha"))!, /Array\s+length 3/);
-    assert.match(lines.find((l) => l.startsWith("t "))!, /Tensor\s+float32 \[2, 3\]/);
+    assert.match(
+      lines.find((l) => l.startsWith("alpha"))!,
+      /Array\s+length 3/,
+    );
+    assert.match(
+      lines.find((l) => l.startsWith("t "))!,
+      /Tensor\s+float32 \[2, 3\]/,
+    );
     await layer.run("%reset -f", recorder().io);
     assert.equal(inner.resets, 1);
     r = recorder();
@@ -368,7 +379,10 @@ describe("magics layer (fake inner)", () => {
     assert.equal(cap.stderr, "careful\n");
     assert.equal(cap.outputs.length, 4);
     assert.equal(cap.displays[0].data["text/plain"], "shown");
-    assert.ok(inner.runs.some((c) => c.startsWith("const cap: any")), "bound through the inner executor");
+    assert.ok(
+      inner.runs.some((c) => c.startsWith("const cap: any")),
+      "bound through the inner executor",
+    );
   });
 
   it("runs line magics inside TypeScript cell bodies", async () => {

@@ -114,6 +114,9 @@ describe("HistoryStore", () => {
     const next = new HistoryStore(file, undefined, 4);
     const kept = fs.readFileSync(file, "utf8").trimEnd().split("\n");
     assert.equal(kept.length, 4, "more than twice the bound: compacted to the newest 4");
-    assert.deepEqual(next.query(parseHistoryRequest({ hist_access_type: "tail", n: 10 })).map((e) => e[2]), ["new3", "new4", "new5", "new6"]);
+    assert.deepEqual(
+      next.query(parseHistoryRequest({ hist_access_type: "tail", n: 10 })).map((e) => e[2]),
+      ["new3", "new4", "new5", "new6"],
+    );
   });
 });

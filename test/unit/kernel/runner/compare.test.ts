@@ -16,10 +16,16 @@ describe("default sanitizers", () => {
     ["CPU times: user 273 ms, sys: 5.2 ms, total: 278 ms\nWall time: 474 ms\n", "CPU times: <time>\nWall time: <time>\n"],
     ["405 µs ± 141 µs per loop (mean ± std. dev. of 3 runs, 1000 loops each)\n", "<timeit>\n"],
     ["The slowest run took 11.95 times longer than the fastest. This could mean that an intermediate result is being cached.\nx\n", "x\n"],
-    ["[#####-----] 25% epoch 15/60 | 0.0 s, ETA 0.1 s | loss 0.2862\n", "[#####-----] 25% epoch 15/60 | <time>, ETA <time> | loss 0.2862\n"],
+    [
+      "[#####-----] 25% epoch 15/60 | 0.0 s, ETA 0.1 s | loss 0.2862\n",
+      "[#####-----] 25% epoch 15/60 | <time>, ETA <time> | loss 0.2862\n",
+    ],
     ["9 runs in 31.8 s; 3 seeds, 2 sets, 12ms", "9 runs in <time>; 3 seeds, 2 sets, <time>"],
     ["saved at 2024-05-01T12:30:01.123Z to /tmp/reglab-x/out.png", "saved at <date> to <path>"],
-    ["ratio 1/255, train/test, </td>, https://vega.github.io/schema/vega-lite/v5.json", "ratio 1/255, train/test, </td>, https://vega.github.io/schema/vega-lite/v5.json"],
+    [
+      "ratio 1/255, train/test, </td>, https://vega.github.io/schema/vega-lite/v5.json",
+      "ratio 1/255, train/test, </td>, https://vega.github.io/schema/vega-lite/v5.json",
+    ],
   ];
   for (const [input, want] of cases) it(JSON.stringify(input.slice(0, 40)), () => assert.equal(sanitize(input, rules), want));
 
@@ -27,7 +33,10 @@ describe("default sanitizers", () => {
     const own = sanitizersFor({ reglab: { check: { sanitize: { "loss \\d+\\.\\d+": "loss <x>" } } } }, "t.ipynb");
     assert.equal(own.length, DEFAULT_SANITIZE.length + 1);
     assert.equal(sanitize("loss 0.25 in 3 ms", own), "loss <x> in <time>");
-    assert.throws(() => sanitizersFor({ reglab: { check: { sanitize: ["x"] } } }, "t.ipynb"), /must be an object of "regex": "replacement" pairs/);
+    assert.throws(
+      () => sanitizersFor({ reglab: { check: { sanitize: ["x"] } } }, "t.ipynb"),
+      /must be an object of "regex": "replacement" pairs/,
+    );
   });
 });
 
@@ -37,7 +46,16 @@ describe("compareCell", () => {
   });
 
   it("charts: the PNG next to a spec is not compared, a change in the data is", () => {
-    const spec = (y: number) => ({ $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "line", data: { values: [{ x: 1, y: 2 }, { x: 2, y }] } });
+    const spec = (y: number) => ({
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      mark: "line",
+      data: {
+        values: [
+          { x: 1, y: 2 },
+          { x: 2, y },
+        ],
+      },
+    });
     const chart = (y: number, png: string): NbOutput => ({
       output_type: "display_data",
       data: { "application/vnd.vegalite.v5+json": spec(y), "image/png": png, "text/plain": "<chart>" },
@@ -57,7 +75,12 @@ describe("compareCell", () => {
 
 describe("pictures by pixels", () => {
   const png = (svgBody: string): string =>
-    new Resvg(`<svg xmlns="http://www.w3.org/2000/svg" width="100" height="80"><rect width="100" height="80" fill="white"/>${svgBody}</svg>`).render().asPng().toString("base64");
+    new Resvg(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="80"><rect width="100" height="80" fill="white"/>${svgBody}</svg>`,
+    )
+      .render()
+      .asPng()
+      .toString("base64");
   const circle = png('<circle cx="50" cy="40" r="20" fill="steelblue"/>');
 
   it("decodes what resvg encodes", () => {
@@ -72,7 +95,10 @@ describe("pictures by pixels", () => {
     const tinted = png('<circle cx="50" cy="40" r="20" fill="#4783b4"/>'); // steelblue is #4682b4
     assert.notEqual(tinted, circle);
     assert.equal(comparePictures(circle, tinted), null);
-    assert.match(comparePictures(circle, png('<circle cx="60" cy="40" r="20" fill="steelblue"/>')) ?? "", /% of 100×80 pixels differ by more than 16\/255/);
+    assert.match(
+      comparePictures(circle, png('<circle cx="60" cy="40" r="20" fill="steelblue"/>')) ?? "",
+      /% of 100×80 pixels differ by more than 16\/255/,
+    );
     const big = new Resvg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>').render().asPng().toString("base64");
     assert.match(comparePictures(circle, big) ?? "", /size 100×80 committed, 10×10 now/);
   });
@@ -91,9 +117,28 @@ describe("unifiedDiff", () => {
     const b = [...a];
     b[3] = "X";
     b[15] = "Y";
-    assert.deepEqual(unifiedDiff(a, b, ["c", "r"], 1), ["--- c", "+++ r", "@@ -3,3 +3,3 @@", " l2", "-l3", "+X", " l4", "@@ -15,3 +15,3 @@", " l14", "-l15", "+Y", " l16"]);
+    assert.deepEqual(unifiedDiff(a, b, ["c", "r"], 1), [
+      "--- c",
+      "+++ r",
+      "@@ -3,3 +3,3 @@",
+      " l2",
+      "-l3",
+      "+X",
+      " l4",
+      "@@ -15,3 +15,3 @@",
+      " l14",
+      "-l15",
+      "+Y",
+      " l16",
+    ]);
     assert.deepEqual(unifiedDiff(a, a, ["c", "r"]), []);
-    const long = unifiedDiff(a, a.map((x) => x + "!"), ["c", "r"], 2, 10);
+    const long = unifiedDiff(
+      a,
+      a.map((x) => x + "!"),
+      ["c", "r"],
+      2,
+      10,
+    );
     assert.equal(long.length, 13);
     assert.match(long[12], /^… 31 more diff lines$/);
   });

@@ -55,7 +55,9 @@ describe("OutputCollector", () => {
     cell1.handle(display("other"));
     const cell2 = new OutputCollector(reg);
     cell2.handle(display("p0 again", "bar"));
-    cell2.handle(msg("update_display_data", { data: { "text/plain": "p100" }, metadata: { done: true }, transient: { display_id: "bar" } }));
+    cell2.handle(
+      msg("update_display_data", { data: { "text/plain": "p100" }, metadata: { done: true }, transient: { display_id: "bar" } }),
+    );
     assert.equal(cell2.outputs.length, 1, "an update adds no output");
     assert.deepEqual(cell1.outputs[0], { output_type: "display_data", data: { "text/plain": "p100" }, metadata: { done: true } });
     assert.deepEqual(cell1.outputs[1], { output_type: "display_data", data: { "text/plain": "other" }, metadata: {} });
