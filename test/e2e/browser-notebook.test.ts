@@ -26,7 +26,6 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  CHROMIUM,
   JUPYTER,
   SMALL_CHART_CELLS,
   artifactsDir,
@@ -41,8 +40,8 @@ import {
   start,
   type JupyterEnv,
   type Started,
-  waitUntilQuiet,
 } from "../support/frontends";
+import { CHROMIUM, CHROMIUM_ARGS, waitUntilQuiet } from "../support/browser";
 import type { Browser, Page } from "playwright-core";
 
 const MINUTE = 60_000;
@@ -138,10 +137,7 @@ describe("classic Notebook in Chromium runs reglab notebooks and shows the chart
       }
       browser = await playwright!.chromium.launch({
         executablePath: CHROMIUM,
-        args: [
-          "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync"
-        ],
+        args: CHROMIUM_ARGS,
         timeout: MINUTE,
       });
     },

@@ -26,7 +26,6 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  CHROMIUM,
   ROOT,
   artifactsDir,
   freePort,
@@ -36,8 +35,8 @@ import {
   start,
   type JupyterEnv,
   type Started,
-  waitUntilQuiet,
 } from "../support/frontends";
+import { CHROMIUM, CHROMIUM_ARGS, waitUntilQuiet } from "../support/browser";
 import type { Browser, Page } from "playwright-core";
 
 const MINUTE = 60_000;
@@ -116,10 +115,7 @@ describe("JupyterLab in Chromium shows reglab charts as interactive vega-embed v
       const playwright = require("playwright-core") as typeof import("playwright-core");
       browser = await playwright.chromium.launch({
         executablePath: CHROMIUM,
-        args: [
-          "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync"
-        ],
+        args: CHROMIUM_ARGS,
         timeout: MINUTE,
       });
     },

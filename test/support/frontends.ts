@@ -31,7 +31,6 @@ export const ROOT = REPO_ROOT;
 export const NOTEBOOKS = path.join(ROOT, "notebooks");
 export const CLI = path.join(ROOT, "bin", "reglab.js");
 export const JUPYTER = "/usr/bin/jupyter";
-export const CHROMIUM = "/usr/bin/chromium";
 
 /** Why a Debian Jupyter sub-command cannot run here, or null when it can. */
 export function missingJupyter(...subcommands: string[]): string | null {
@@ -404,30 +403,4 @@ export function chartPngs(nb: Notebook): string[] {
     .flatMap((c) => c.outputs ?? [])
     .filter((o) => o.data !== undefined && "image/png" in o.data && !("text/html" in o.data) && !("image/svg+xml" in o.data))
     .map((o) => joined(o.data!["image/png"]).replace(/\s/g, ""));
-}
-
-/**
- * Poll a browser front end's `state` once a second until `quiet(state)` holds
- * twice in a row (a cell's reply and the next cell's start can leave a short
- * gap). After `limitMs`, screenshot the page as `<shot>-timeout.png` and throw.
- */
-export async function waitUntilQuiet<T>(
-  page: { screenshot(o: { path: string }): Promise<unknown> },
-  opts: { name: string; shot: string; limitMs: number },
-  state: () => Promise<T>,
-  quiet: (s: T) => boolean,
-): Promise<T> {
-  const deadline = Date.now() + opts.limitMs;
-  let seen = 0;
-  let last = await state();
-  while (seen < 2) {
-    if (Date.now() > deadline) {
-      await page.screenshot({ path: `${opts.shot}-timeout.png` });
-      throw new Error(`${opts.name}: still running after ${opts.limitMs / 1000} s: ${JSON.stringify(last)}`);
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-    last = await state();
-    seen = quiet(last) ? seen + 1 : 0;
-  }
-  return last;
 }

@@ -11,25 +11,13 @@ import { KernelClient } from "../../../kernel/protocol/client";
 import { type CellResult, executeCell } from "../../../kernel/runner/execute-cell";
 import { kernelArgv } from "../../../kernel/kernelspec";
 import { kernelEnv, useTestKernel, type TestKernel } from "../../support/kernel-fixture";
-import type { NbOutput } from "../../../kernel/runner/outputs";
+import { errorOf, resultText, streamText } from "../../support/cell-outputs";
 
 let kc: KernelClient;
 let dir: string;
 let kernel: TestKernel;
 const SENTINEL = "kept-" + Math.floor(Math.random() * 1e6);
 
-function stream(outputs: NbOutput[], name: "stdout" | "stderr" = "stdout"): string {
-  return outputs.map((o) => (o.output_type === "stream" && o.name === name ? o.text : "")).join("");
-}
-function resultText(r: CellResult): string | undefined {
-  const o = r.outputs.find((x) => x.output_type === "execute_result");
-  return o && o.output_type === "execute_result" ? String(o.data["text/plain"]) : undefined;
-}
-function errorOf(r: CellResult): { ename: string; evalue: string; traceback: string[] } {
-  const o = r.outputs.find((x) => x.output_type === "error");
-  assert.ok(o && o.output_type === "error", `expected an error output, got ${JSON.stringify(r.outputs).slice(0, 500)}`);
-  return o;
-}
 function run(code: string, timeoutMs = 60_000): Promise<CellResult> {
   return executeCell(kc, code, { timeoutMs, stopOnError: false });
 }
@@ -83,7 +71,7 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     ] as const) {
       const r = await run(`console.log("before throw");\n${code}`);
       assert.equal(r.status, "error", code);
-      assert.equal(stream(r.outputs), "before throw\n", code);
+      assert.equal(streamText(r.outputs), "before throw\n", code);
       const e = errorOf(r);
       assert.match(e.evalue, shown, code);
       assert.equal(r.reply.content.status, "error");
@@ -96,9 +84,9 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     for (let i = 0; i < 8; i++) {
       const r = await run(`console.log("before ${i}");\nPromise.reject(new Error("late ${i}"));\n${i}`);
       assert.equal(r.status, "ok");
-      assert.equal(stream(r.outputs), `before ${i}\n`);
+      assert.equal(streamText(r.outputs), `before ${i}\n`);
       assert.equal(resultText(r), String(i));
-      assert.match(stream(r.outputs, "stderr"), new RegExp(`Unhandled promise rejection: Error: late ${i}\\n.*line 2 of this cell`));
+      assert.match(streamText(r.outputs, "stderr"), new RegExp(`Unhandled promise rejection: Error: late ${i}\\n.*line 2 of this cell`));
     }
     await intact();
   });
@@ -108,7 +96,7 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     assert.equal(a.status, "ok");
     await new Promise((r) => setTimeout(r, 200));
     const b = await intact();
-    const all = stream(a.outputs, "stderr") + stream(b.outputs, "stderr");
+    const all = streamText(a.outputs, "stderr") + streamText(b.outputs, "stderr");
     assert.equal(all.split("Error: async boom").length - 1, 1, all);
     assert.match(all, /Uncaught exception: Error: async boom/);
   });
@@ -117,12 +105,12 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     const loop = await interruptUntilDone('console.log("looping");\nlet spins = 0;\nwhile (true) { spins++; }');
     assert.equal(loop.status, "error");
     assert.equal(errorOf(loop).ename, "Interrupted");
-    assert.equal(stream(loop.outputs), "looping\n");
+    assert.equal(streamText(loop.outputs), "looping\n");
     await intact();
     const wait = await interruptUntilDone('console.log("waiting");\nawait new Promise((r) => setTimeout(r, 3_600_000));');
     assert.equal(wait.status, "error");
     assert.equal(errorOf(wait).ename, "Interrupted");
-    assert.equal(stream(wait.outputs), "waiting\n");
+    assert.equal(streamText(wait.outputs), "waiting\n");
     await intact();
   });
 
@@ -132,7 +120,7 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     for (const code of ["tf.zeros([1e6, 1e6])", "new Uint8Array(2 ** 33)", "tf.ones([1e5, 1e5]).sum()"]) {
       const r = await run(`console.log("allocating");\n${code}`);
       assert.equal(r.status, "error", code);
-      assert.equal(stream(r.outputs), "allocating\n");
+      assert.equal(streamText(r.outputs), "allocating\n");
       const e = errorOf(r);
       assert.equal(e.ename, "RangeError", `${code}: ${e.evalue}`);
       assert.match(e.evalue, /length|memory|size/i);
@@ -169,7 +157,7 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     ]) {
       const r = await run(`console.log("still here");\n${code}`);
       assert.equal(r.status, "error", code);
-      assert.equal(stream(r.outputs), "still here\n", code);
+      assert.equal(streamText(r.outputs), "still here\n", code);
       const e = errorOf(r);
       assert.equal(e.ename, "ExitDisabledError", code);
       assert.match(e.evalue, /restart the kernel/);
@@ -181,7 +169,7 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     assert.equal((await run("setTimeout(() => process.exit(1), 5);\n1")).status, "ok");
     await new Promise((r) => setTimeout(r, 200));
     const next = await intact();
-    assert.match(stream(next.outputs, "stderr"), /ExitDisabledError: process\.exit\(\) is disabled/);
+    assert.match(streamText(next.outputs, "stderr"), /ExitDisabledError: process\.exit\(\) is disabled/);
   });
 
   test("bad magic arguments are UsageErrors (or named errors), never crashes", { timeout: 30_000 }, async () => {
@@ -215,7 +203,7 @@ describe("faults in cells", { timeout: 150_000 }, () => {
   test("unicode and emoji in code, output and errors", { timeout: 30_000 }, async () => {
     const r = await run('const 名前 = "🎉";\nconsole.log(名前);\n名前 + "é"');
     assert.equal(r.status, "ok", JSON.stringify(r.outputs));
-    assert.equal(stream(r.outputs), "🎉\n");
+    assert.equal(streamText(r.outputs), "🎉\n");
     assert.equal(resultText(r), "'🎉é'");
     const err = await run('throw new Error("échec 💥 失敗")');
     assert.equal(errorOf(err).evalue, "échec 💥 失敗");
@@ -238,7 +226,7 @@ describe("faults in cells", { timeout: 150_000 }, () => {
     const r = await run(code);
     assert.equal(r.status, "ok", JSON.stringify(r.outputs).slice(0, 500));
     const expected = "🎉|😀|" + "x".repeat(65535) + "🙂".repeat(10) + "\n";
-    assert.equal(stream(r.outputs), expected);
+    assert.equal(streamText(r.outputs), expected);
     const chunks = r.iopub.filter((m) => m.header.msg_type === "stream").map((m) => String(m.content.text));
     assert.ok(chunks.length >= 2, "several stream messages");
     for (const c of chunks) assert.ok(!lone.test(c), `a stream message holds a lone surrogate: ${JSON.stringify(c.slice(-4))}`);
@@ -247,7 +235,7 @@ describe("faults in cells", { timeout: 150_000 }, () => {
   test("100,000 lines of output all reach a live client", { timeout: 60_000 }, async () => {
     const r = await run('console.log("start");\nfor (let i = 0; i < 100000; i++) console.log("line " + i);');
     assert.equal(r.status, "ok");
-    const lines = stream(r.outputs).split("\n");
+    const lines = streamText(r.outputs).split("\n");
     assert.equal(lines.length, 100_002); // start + 100,000 + the empty string after the last "\n"
     assert.equal(lines[1], "line 0");
     assert.equal(lines[100_000], "line 99999");

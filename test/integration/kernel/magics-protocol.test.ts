@@ -14,10 +14,8 @@ import { packageRoot } from "../../../kernel/kernelspec";
 import type { NbOutput } from "../../../kernel/runner/outputs";
 import { availableBackends } from "../../../src/backend";
 import { useTestKernel } from "../../support/kernel-fixture";
+import { streamText } from "../../support/cell-outputs";
 
-function text(outputs: NbOutput[], name: "stdout" | "stderr" = "stdout"): string {
-  return outputs.map((o) => (o.output_type === "stream" && o.name === name ? o.text : "")).join("");
-}
 
 function plain(o: NbOutput | undefined): string {
   assert.ok(o && (o.output_type === "execute_result" || o.output_type === "display_data"), JSON.stringify(o));
@@ -61,10 +59,10 @@ describe("magics over the Jupyter protocol", () => {
   );
 
   it("%lsmagic and %name? help", async () => {
-    assert.match(text((await ok("%lsmagic")).outputs), /%timeit[\s\S]*%%sweep/);
+    assert.match(streamText((await ok("%lsmagic")).outputs), /%timeit[\s\S]*%%sweep/);
     // Help goes to the pager (a payload of the reply), as IPython's; expr? pages the inspection.
     const help = await ok("%%capture?");
-    assert.equal(text(help.outputs), "");
+    assert.equal(streamText(help.outputs), "");
     const payload = help.reply.content.payload as Array<{ source: string; data: Record<string, string> }>;
     assert.equal(payload.length, 1);
     assert.equal(payload[0].source, "page");
@@ -83,43 +81,43 @@ describe("magics over the Jupyter protocol", () => {
 
   it("%time, %timeit and %%timeit", async () => {
     const t = await ok("%time 2 ** 10");
-    assert.match(text(t.outputs), /^CPU times: user .+, sys: .+, total: .+\nWall time: .+\n$/);
+    assert.match(streamText(t.outputs), /^CPU times: user .+, sys: .+, total: .+\nWall time: .+\n$/);
     assert.equal(plain(t.outputs.find((o) => o.output_type === "execute_result")), "1024");
     assert.match(
-      text((await ok("%timeit -n 10 -r 2 Math.sqrt(9)")).outputs), /per loop \(mean ± std\. dev\. of 2 runs, 10 loops each\)\n$/
+      streamText((await ok("%timeit -n 10 -r 2 Math.sqrt(9)")).outputs), /per loop \(mean ± std\. dev\. of 2 runs, 10 loops each\)\n$/
     );
-    assert.match(text((await ok("%%timeit -n 2 -r 2\nconst m = tf.ones([8, 8]);\nm.matMul(m)")).outputs), /of 2 runs, 2 loops each\)/);
+    assert.match(streamText((await ok("%%timeit -n 2 -r 2\nconst m = tf.ones([8, 8]);\nm.matMul(m)")).outputs), /of 2 runs, 2 loops each\)/);
   });
 
   it("%seed, %backend, %tfmem, %%tfleak", async () => {
-    assert.equal(text((await ok("%seed 7")).outputs), "Seed set to 7\n");
-    assert.equal(text((await ok("%seed")).outputs), "Seed: 7\n");
+    assert.equal(streamText((await ok("%seed 7")).outputs), "Seed set to 7\n");
+    assert.equal(streamText((await ok("%seed")).outputs), "Seed: 7\n");
     // The default backend (auto: the first available one), then cpu by name.
-    assert.match(text((await ok("%backend")).outputs), new RegExp(`^Current backend: ${availableBackends()[0]}\nAvailable: `));
-    assert.equal(text((await ok("%backend cpu")).outputs), "Backend: cpu (requested)\n");
-    assert.match(text((await ok("%tfmem")).outputs), /^Tensors: \d+\nBytes: .+\nBackend: cpu\n$/);
-    assert.equal(text((await ok("%%tfleak\nconst kept = tf.zeros([4]);")).outputs), "tfleak: 1 tensor (16 B) leaked\n");
+    assert.match(streamText((await ok("%backend")).outputs), new RegExp(`^Current backend: ${availableBackends()[0]}\nAvailable: `));
+    assert.equal(streamText((await ok("%backend cpu")).outputs), "Backend: cpu (requested)\n");
+    assert.match(streamText((await ok("%tfmem")).outputs), /^Tensors: \d+\nBytes: .+\nBackend: cpu\n$/);
+    assert.equal(streamText((await ok("%%tfleak\nconst kept = tf.zeros([4]);")).outputs), "tfleak: 1 tensor (16 B) leaked\n");
     await fails("%%tfleak --fail\nconst kept2 = tf.zeros([4]);", "TensorLeakError", /1 tensor \(16 B\)/);
   });
 
   it("%env, %who, %whos, %reset -f", async () => {
-    assert.equal(text((await ok("%env REGLAB_PROTO=1")).outputs), "env: REGLAB_PROTO=1\n");
+    assert.equal(streamText((await ok("%env REGLAB_PROTO=1")).outputs), "env: REGLAB_PROTO=1\n");
     assert.equal(plain((await ok("process.env.REGLAB_PROTO")).outputs.find((o) => o.output_type === "execute_result")), "'1'");
     await ok("const whoA = [1, 2, 3];");
-    assert.match(text((await ok("%who")).outputs), /(^|\t)whoA(\t|\n)/);
-    assert.match(text((await ok("%whos")).outputs), /\nwhoA\s+Array\s+length 3\n/);
+    assert.match(streamText((await ok("%who")).outputs), /(^|\t)whoA(\t|\n)/);
+    assert.match(streamText((await ok("%whos")).outputs), /\nwhoA\s+Array\s+length 3\n/);
     await ok("%reset -f");
-    assert.equal(text((await ok("%who")).outputs), "Interactive namespace is empty.\n");
+    assert.equal(streamText((await ok("%who")).outputs), "Interactive namespace is empty.\n");
     await ok('import * as tf from "@tensorflow/tfjs";');
   });
 
   it("%%writefile, %run, %cd, %pwd", async () => {
-    assert.equal(text((await ok("%%writefile mod.ts\nconst fromMod = 21 * 2;\n")).outputs), "Writing mod.ts\n");
-    assert.equal(text((await ok("%%writefile mod.ts\nconst fromMod = 21 * 2;\n")).outputs), "Overwriting mod.ts\n");
+    assert.equal(streamText((await ok("%%writefile mod.ts\nconst fromMod = 21 * 2;\n")).outputs), "Writing mod.ts\n");
+    assert.equal(streamText((await ok("%%writefile mod.ts\nconst fromMod = 21 * 2;\n")).outputs), "Overwriting mod.ts\n");
     await ok("%run mod.ts");
     assert.equal(plain((await ok("fromMod")).outputs.find((o) => o.output_type === "execute_result")), "42");
     fs.mkdirSync(path.join(dir, "sub"));
-    assert.equal(text((await ok("%cd sub")).outputs), fs.realpathSync(path.join(dir, "sub")) + "\n");
+    assert.equal(streamText((await ok("%cd sub")).outputs), fs.realpathSync(path.join(dir, "sub")) + "\n");
     assert.equal(
       plain((await ok("%pwd")).outputs.find((o) => o.output_type === "execute_result")), `'${fs.realpathSync(path.join(dir, "sub"))}'`
     );
@@ -127,8 +125,8 @@ describe("magics over the Jupyter protocol", () => {
   });
 
   it("%sh and %%sh; a failing command is a CalledProcessError", async () => {
-    assert.equal(text((await ok("%sh echo from-bash")).outputs), "from-bash\n");
-    assert.equal(text((await ok("%%sh\necho a\necho b >&2")).outputs, "stderr"), "b\n");
+    assert.equal(streamText((await ok("%sh echo from-bash")).outputs), "from-bash\n");
+    assert.equal(streamText((await ok("%%sh\necho a\necho b >&2")).outputs, "stderr"), "b\n");
     await fails("%sh false", "CalledProcessError", /exit status 1/);
   });
 
@@ -146,7 +144,7 @@ describe("magics over the Jupyter protocol", () => {
     const r = await ok('%%capture cap\nconsole.log("quiet");\n5');
     assert.deepEqual(r.outputs, []);
     assert.equal(plain((await ok("cap.stdout")).outputs.find((o) => o.output_type === "execute_result")), "'quiet\\n'");
-    assert.equal(text((await ok("cap.show()")).outputs), "quiet\n");
+    assert.equal(streamText((await ok("cap.show()")).outputs), "quiet\n");
   });
 
   it("%%html, %%markdown, %%latex, %%svg, %%vegalite", async () => {
@@ -172,7 +170,7 @@ describe("magics over the Jupyter protocol", () => {
 
   it("%%sweep shows a table and binds _sweep", async () => {
     const r = await ok("%%sweep k=1,2,3\nk * k");
-    assert.equal(text(r.outputs).trim().split("\n").length, 3);
+    assert.equal(streamText(r.outputs).trim().split("\n").length, 3);
     const d = r.outputs.find((o) => o.output_type === "display_data");
     assert.ok(d && d.output_type === "display_data" && d.data["text/html"]);
     const vals = await ok("_sweep.values");
@@ -183,8 +181,8 @@ describe("magics over the Jupyter protocol", () => {
   });
 
   it("%config Chart.width sets the chart theme", async () => {
-    assert.equal(text((await ok("%config Chart.width=800")).outputs), "Chart.width = 800\n");
-    assert.match(text((await ok("%config")).outputs), /Chart\.width = 800/);
+    assert.equal(streamText((await ok("%config Chart.width=800")).outputs), "Chart.width = 800\n");
+    assert.match(streamText((await ok("%config")).outputs), /Chart\.width = 800/);
     await fails("%config Chart.nonsense=1", "UsageError");
     await ok("%config Chart.width=640");
   });

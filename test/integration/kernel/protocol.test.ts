@@ -12,30 +12,18 @@ import { type CellResult, executeCell } from "../../../kernel/runner/execute-cel
 import { frameAs } from "../../support/wire-frames";
 import { useTestKernel } from "../../support/kernel-fixture";
 import type { Message } from "../../../kernel/protocol/wire";
-import type { NbOutput } from "../../../kernel/runner/outputs";
+import { errorOf, resultText, streamText } from "../../support/cell-outputs";
 
 let kc: KernelClient;
 let dir: string;
 
-function stdout(outputs: NbOutput[]): string {
-  return outputs.map((o) => (o.output_type === "stream" && o.name === "stdout" ? o.text : "")).join("");
-}
-function resultText(r: CellResult): string | undefined {
-  const o = r.outputs.find((x) => x.output_type === "execute_result");
-  return o && o.output_type === "execute_result" ? String(o.data["text/plain"]) : undefined;
-}
-function errorOf(r: CellResult): { ename: string; evalue: string; traceback: string[] } {
-  const o = r.outputs.find((x) => x.output_type === "error");
-  assert.ok(o && o.output_type === "error", `expected an error output, got ${JSON.stringify(r.outputs)}`);
-  return o;
-}
 function states(iopub: Message[]): string[] {
   return iopub.filter((m) => m.header.msg_type === "status").map((m) => String(m.content.execution_state));
 }
 async function expectHealthy(marker: string): Promise<void> {
   const r = await executeCell(kc, `console.log(${JSON.stringify(marker)})`, { timeoutMs: 30_000 });
   assert.equal(r.status, "ok");
-  assert.equal(stdout(r.outputs), marker + "\n");
+  assert.equal(streamText(r.outputs), marker + "\n");
   const msgId = (r.reply.parent_header as { msg_id: string }).msg_id;
   for (const m of r.iopub) assert.equal((m.parent_header as { msg_id: string }).msg_id, msgId);
   assert.deepEqual(states(r.iopub), ["busy", "idle"]);
@@ -58,7 +46,7 @@ describe("kernel over ZeroMQ", () => {
   test("import reglab from a directory outside the repo; stdout and Out value", async () => {
     const r = await executeCell(kc, 'import { seed } from "reglab";\nseed(7);\nconsole.log("drawn");\nMath.random()');
     assert.equal(r.status, "ok", JSON.stringify(r.outputs));
-    assert.equal(stdout(r.outputs), "drawn\n");
+    assert.equal(streamText(r.outputs), "drawn\n");
     // Independent: the same seeded generator in this process.
     const { seed, unseed } = require("../../../src/random/seed") as typeof import("../../../src/random/seed");
     seed(7);
@@ -145,7 +133,7 @@ describe("kernel over ZeroMQ", () => {
     assert.equal(f.status, "error");
     assert.equal(r1.status, "abort");
     assert.equal(r2.status, "abort");
-    assert.equal(stdout(r1.outputs) + stdout(r2.outputs), "");
+    assert.equal(streamText(r1.outputs) + streamText(r2.outputs), "");
     assert.deepEqual(states(r1.iopub), ["busy", "idle"]);
     await expectHealthy("after abort");
   });
@@ -157,9 +145,9 @@ describe("kernel over ZeroMQ", () => {
     const [f, r1, r2] = await Promise.all([fail, q1, q2]);
     assert.equal(f.status, "error");
     assert.equal(r1.status, "ok");
-    assert.equal(stdout(r1.outputs), "q1\n");
+    assert.equal(streamText(r1.outputs), "q1\n");
     assert.equal(r2.status, "ok");
-    assert.equal(stdout(r2.outputs), "q2\n");
+    assert.equal(streamText(r2.outputs), "q2\n");
   });
 
   test("silent and store_history:false do not advance the execution count", async () => {
@@ -188,7 +176,7 @@ describe("kernel over ZeroMQ", () => {
     const r = await interruptUntilDone("console.log('spinning');\nwhile (true) {}");
     assert.equal(r.status, "error");
     assert.equal(errorOf(r).ename, "Interrupted");
-    assert.equal(stdout(r.outputs), "spinning\n");
+    assert.equal(streamText(r.outputs), "spinning\n");
     assert.deepEqual(states(r.iopub), ["busy", "idle"]);
     await expectHealthy("after sync interrupt");
   });

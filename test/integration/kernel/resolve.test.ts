@@ -17,15 +17,12 @@ import path from "path";
 import { KernelClient } from "../../../kernel/protocol/client";
 import { type CellResult, executeCell } from "../../../kernel/runner/execute-cell";
 import { PackageMirror, isBareSpecifier, splitPackagePath } from "../../../kernel/execution/resolve-reglab";
-import type { NbOutput } from "../../../kernel/runner/outputs";
 import { REPO_ROOT } from "../../support/paths";
 import { useTestKernel } from "../../support/kernel-fixture";
+import { streamText } from "../../support/cell-outputs";
 
 const repo = REPO_ROOT;
 
-function stdout(outputs: NbOutput[]): string {
-  return outputs.map((o) => (o.output_type === "stream" && o.name === "stdout" ? o.text : "")).join("");
-}
 function ok(r: CellResult): CellResult {
   assert.equal(r.status, "ok", JSON.stringify(r.outputs));
   return r;
@@ -56,10 +53,10 @@ describe("a notebook folder with no node_modules", () => {
         { timeoutMs: 120_000 }
       )
     );
-    assert.deepEqual(JSON.parse(stdout(r.outputs)), ["epoch", "loss"]);
+    assert.deepEqual(JSON.parse(streamText(r.outputs)), ["epoch", "loss"]);
     // The next cell sees `hf` through tslab's emitted declaration of the previous cell.
     const r2 = ok(await executeCell(kc, "console.log(hf.shape.join('x'))"));
-    assert.equal(stdout(r2.outputs), "2x2\n");
+    assert.equal(streamText(r2.outputs), "2x2\n");
   });
 
   test("import danfojs-node by its own name; a DataFrame top-level variable; one DataFrame type", async () => {
@@ -70,7 +67,7 @@ describe("a notebook folder with no node_modules", () => {
         { timeoutMs: 60_000 },
       ),
     );
-    assert.equal(stdout(r.outputs), "3x1 2x2\n");
+    assert.equal(streamText(r.outputs), "3x1 2x2\n");
   });
 
   test("import @tensorflow/tfjs: the module reglab uses, one engine (also danfo's)", async () => {
@@ -83,7 +80,7 @@ describe("a notebook folder with no node_modules", () => {
         { timeoutMs: 60_000 },
       ),
     );
-    const [sameEngine, sameClass, danfoEngine, resolved] = JSON.parse(stdout(r.outputs)) as [boolean, boolean, boolean, string];
+    const [sameEngine, sameClass, danfoEngine, resolved] = JSON.parse(streamText(r.outputs)) as [boolean, boolean, boolean, string];
     assert.equal(sameEngine, true);
     assert.equal(sameClass, true);
     assert.equal(danfoEngine, true);
@@ -122,7 +119,7 @@ describe("a notebook folder with its own node_modules/danfojs-node; kernel start
   test("the local package wins, for types and at run time", async () => {
     // `origin` exists only in the local copy's .d.ts: a type error if the real danfo's types were used.
     const r = ok(await executeCell(kc, 'import { origin } from "danfojs-node";\nconsole.log(origin)'));
-    assert.equal(stdout(r.outputs), "local copy\n");
+    assert.equal(streamText(r.outputs), "local copy\n");
   });
 
   test("packages the folder lacks still fall back to reglab's; reglab keeps its own danfo", async () => {
@@ -133,7 +130,7 @@ describe("a notebook folder with its own node_modules/danfojs-node; kernel start
         { timeoutMs: 120_000 },
       ),
     );
-    assert.equal(stdout(r.outputs), "true 3x2\n");
+    assert.equal(streamText(r.outputs), "true 3x2\n");
   });
 });
 

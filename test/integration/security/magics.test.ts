@@ -11,14 +11,11 @@ import path from "path";
 import { KernelClient } from "../../../kernel/protocol/client";
 import { type CellResult, executeCell } from "../../../kernel/runner/execute-cell";
 import { useTestKernel } from "../../support/kernel-fixture";
-import type { NbOutput } from "../../../kernel/runner/outputs";
+import { streamText } from "../../support/cell-outputs";
 
 let kc: KernelClient;
 let dir: string;
 
-function stream(outputs: NbOutput[], name: "stdout" | "stderr" = "stdout"): string {
-  return outputs.map((o) => (o.output_type === "stream" && o.name === name ? o.text : "")).join("");
-}
 async function run(code: string): Promise<CellResult> {
   return executeCell(kc, code, { timeoutMs: 30_000, stopOnError: false });
 }
@@ -42,7 +39,7 @@ useTestKernel("reglab-sec-magics-", (k) => ({ kc, dir } = k), { prepare: (d) => 
 describe("%%writefile", { timeout: 60_000 }, () => {
   test("writes exactly the body, relative to the kernel's cwd", async () => {
     const body = "héllo 🎉 名前\n\n  indented\tand tab\nlast line, no newline";
-    assert.equal(stream((await ok(`%%writefile exact.txt\n${body}`)).outputs), "Writing exact.txt\n");
+    assert.equal(streamText((await ok(`%%writefile exact.txt\n${body}`)).outputs), "Writing exact.txt\n");
     assert.ok(fs.readFileSync(path.join(dir, "exact.txt")).equals(Buffer.from(body, "utf8")));
     const trailing = "a\n\n\n";
     await ok(`%%writefile trailing.txt\n${trailing}`);
@@ -60,7 +57,7 @@ describe("%%writefile", { timeout: 60_000 }, () => {
     fs.writeFileSync(f, "old content");
     fs.chmodSync(f, 0o640);
     const inode = fs.statSync(f).ino;
-    assert.equal(stream((await ok("%%writefile atomic.txt\nnew content")).outputs), "Overwriting atomic.txt\n");
+    assert.equal(streamText((await ok("%%writefile atomic.txt\nnew content")).outputs), "Overwriting atomic.txt\n");
     assert.equal(fs.readFileSync(f, "utf8"), "new content");
     assert.notEqual(fs.statSync(f).ino, inode, "a new file was renamed over the old one");
     assert.equal(fs.statSync(f).mode & 0o777, 0o640);
@@ -101,13 +98,13 @@ describe("%%writefile", { timeout: 60_000 }, () => {
 
 describe("%sh", { timeout: 60_000 }, () => {
   test("runs in the kernel's cwd, with its environment, and passes the text to bash unchanged", async () => {
-    assert.equal(stream((await ok("%sh pwd")).outputs), dir + "\n");
+    assert.equal(streamText((await ok("%sh pwd")).outputs), dir + "\n");
     await ok("%cd sub");
-    assert.equal(stream((await ok("%sh pwd")).outputs), path.join(dir, "sub") + "\n");
+    assert.equal(streamText((await ok("%sh pwd")).outputs), path.join(dir, "sub") + "\n");
     await ok(`%cd ${dir}`);
     await ok("%env REGLAB_SEC_VAR=from-kernel");
-    assert.equal(stream((await ok("%sh echo $REGLAB_SEC_VAR")).outputs), "from-kernel\n");
-    assert.equal(stream((await ok(`%sh printf '%s|' "a  b" 'c'`)).outputs), "a  b|c|");
+    assert.equal(streamText((await ok("%sh echo $REGLAB_SEC_VAR")).outputs), "from-kernel\n");
+    assert.equal(streamText((await ok(`%sh printf '%s|' "a  b" 'c'`)).outputs), "a  b|c|");
   });
 
   test("reports exit codes and signals", async () => {
@@ -120,6 +117,6 @@ describe("%sh", { timeout: 60_000 }, () => {
 
   test("has no stdin: a command that reads input ends at once instead of hanging", async () => {
     const r = await ok("%sh cat; echo done");
-    assert.equal(stream(r.outputs), "done\n");
+    assert.equal(streamText(r.outputs), "done\n");
   });
 });
