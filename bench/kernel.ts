@@ -5,6 +5,8 @@
  * hits every contender alike. Also the magics layer's own cost per plain
  * cell, measured in-process against the bare executor it wraps.
  */
+import fs from "fs";
+import os from "os";
 import path from "path";
 import { execFileSync } from "child_process";
 import { NullExecutor } from "../kernel/execution/null-executor";
@@ -33,12 +35,15 @@ interface Contender {
 const root = path.resolve(__dirname, "..", "..");
 
 function contenders(): Contender[] {
+  // History is kept as users have it (persisted after every cell), in a temp file rather than theirs.
+  const history = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "reglab-bench-history-")), "history.json");
+  const env = { ...process.env, REGLAB_HEADLESS: "1", REGLAB_HISTORY_FILE: history };
   const list: Contender[] = [
-    { name: "reglab", launch: { argv: kernelArgv(), env: { ...process.env, REGLAB_HEADLESS: "1" } }, cell: "1 + 1" },
+    { name: "reglab", launch: { argv: kernelArgv(), env }, cell: "1 + 1" },
     // The same kernel with the magics layer switched off: isolates its cost per cell.
     {
       name: "reglab, no magics",
-      launch: { argv: kernelArgv(), env: { ...process.env, REGLAB_HEADLESS: "1", REGLAB_NO_MAGICS: "1" } },
+      launch: { argv: kernelArgv(), env: { ...env, REGLAB_NO_MAGICS: "1" } },
       cell: "1 + 1",
     },
     {
@@ -62,13 +67,16 @@ function contenders(): Contender[] {
   return list;
 }
 
-async function roundTrips(client: KernelClient, cell: string, n: number): Promise<number[]> {
+async function roundTrips(client: KernelClient, c: Contender, n: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const r = await client.execute(cell, { timeoutMs: 30_000 });
+    const r = await client.execute(c.cell, { timeoutMs: 30_000 }).catch((e: unknown) => {
+      const tail = client.kernelStderr.trimEnd().split("\n").slice(-5).join("\n");
+      throw new Error(`${c.name}, cell ${i + 1} of ${n}: ${e instanceof Error ? e.message : String(e)}; its stderr ends with:\n${tail}`);
+    });
     out.push(performance.now() - t0);
-    if (r.status !== "ok") throw new Error(`trivial cell failed on this kernel: ${JSON.stringify(r.reply.content)}`);
+    if (r.status !== "ok") throw new Error(`${c.name}: a trivial cell failed: ${JSON.stringify(r.reply.content)}`);
   }
   return out;
 }
@@ -96,11 +104,11 @@ export async function benchKernels(opts: { quick?: boolean } = {}): Promise<Kern
     // First cell on reglab loads tfjs: keep it out of the round-trip figures.
     for (let i = 0; i < list.length; i++) await clients[i].execute(list[i].cell);
     for (let chunk = 0; chunk < cells / 10; chunk++) {
-      for (let i = 0; i < list.length; i++) early.get(list[i].name)!.push(...(await roundTrips(clients[i], list[i].cell, 10)));
+      for (let i = 0; i < list.length; i++) early.get(list[i].name)!.push(...(await roundTrips(clients[i], list[i], 10)));
     }
-    for (let i = 0; i < list.length; i++) await roundTrips(clients[i], list[i].cell, warmCells);
+    for (let i = 0; i < list.length; i++) await roundTrips(clients[i], list[i], warmCells);
     for (let chunk = 0; chunk < cells / 10; chunk++) {
-      for (let i = 0; i < list.length; i++) late.get(list[i].name)!.push(...(await roundTrips(clients[i], list[i].cell, 10)));
+      for (let i = 0; i < list.length; i++) late.get(list[i].name)!.push(...(await roundTrips(clients[i], list[i], 10)));
     }
     for (const c of list) {
       const e = early.get(c.name)!;
