@@ -10,15 +10,15 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import * as tf from "@tensorflow/tfjs";
-import type { CellExecutor, CellIO, CellOutcome } from "../../../../kernel/execution/types";
-import { TypeScriptExecutor } from "../../../../kernel/execution/typescript";
-import { redirectStreams } from "../../../../kernel/execution/streams";
-import { createMagicsLayer } from "../../../../kernel/magics/index";
-import { defaultMagics } from "../../../../kernel/magics/all";
-import { stripExports } from "../../../../kernel/magics/tsfork";
-import { describe as describeValue } from "../../../../kernel/magics/namespace";
-import { History } from "../../../../src/training/history";
-import { useBackend } from "../../../../src/backend";
+import type { CellExecutor, CellIO, CellOutcome } from "../../../kernel/execution/types";
+import { TypeScriptExecutor } from "../../../kernel/execution/typescript";
+import { redirectStreams } from "../../../kernel/execution/streams";
+import { createMagicsLayer } from "../../../kernel/magics/index";
+import { defaultMagics } from "../../../kernel/magics/all";
+import { stripExports } from "../../../kernel/magics/tsfork";
+import { describe as describeValue } from "../../../kernel/magics/namespace";
+import { History } from "../../../src/training/history";
+import { useBackend } from "../../../src/backend";
 
 describe("magic name suggestions", () => {
   it("%tiem and %%tiem suggest time; %timit still suggests timeit", async () => {

@@ -10,13 +10,13 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import * as tf from "@tensorflow/tfjs";
-import type { CellExecutor, CellIO, CellOutcome } from "../../../../kernel/execution/types";
-import type { DisplayContent } from "../../../../src/display/transport";
-import { TypeScriptExecutor } from "../../../../kernel/execution/typescript";
-import { redirectStreams } from "../../../../kernel/execution/streams";
-import { createMagicsLayer } from "../../../../kernel/magics/index";
-import { seed } from "../../../../src/random/seed";
-import { useBackend } from "../../../../src/backend";
+import type { CellExecutor, CellIO, CellOutcome } from "../../../kernel/execution/types";
+import type { DisplayContent } from "../../../src/display/transport";
+import { TypeScriptExecutor } from "../../../kernel/execution/typescript";
+import { redirectStreams } from "../../../kernel/execution/streams";
+import { createMagicsLayer } from "../../../kernel/magics/index";
+import { seed } from "../../../src/random/seed";
+import { useBackend } from "../../../src/backend";
 
 interface Ran {
   out: CellOutcome;
