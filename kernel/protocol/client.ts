@@ -247,8 +247,15 @@ export class KernelClient {
 
   private onIopubMessage(msg: Message): void {
     const pid = (msg.parent_header as { msg_id?: string }).msg_id;
-    if (pid) this.iopubByParent.get(pid)?.(msg);
-    for (const l of this.iopubListeners) l(msg);
+    const listeners = [...(pid ? [this.iopubByParent.get(pid)] : []), ...this.iopubListeners];
+    for (const l of listeners) {
+      // A caller's listener that throws must not end the iopub loop: every later request would hang.
+      try {
+        l?.(msg);
+      } catch (e) {
+        process.emitWarning(`kernel client: an iopub listener failed on ${msg.header.msg_type}: ${String(e)}`);
+      }
+    }
   }
 
   /** Listen to every iopub message; returns an unsubscribe function. */

@@ -64,6 +64,8 @@ export function globToRegExp(pattern: string): RegExp {
 export class HistoryStore {
   /** This session's entries that are not in the file (no file, or the append failed). */
   private readonly unsaved: Stored[] = [];
+  /** The file's folder exists (made once, not before every cell). */
+  private dirMade = false;
   readonly session: number;
 
   constructor(
@@ -100,7 +102,7 @@ export class HistoryStore {
       lines++;
       try {
         const v = JSON.parse(line) as { entries?: unknown };
-        // Before 0.2 the whole history was one {version, entries} object.
+        // Earlier reglab builds kept the whole history as one {version, entries} object.
         const list = Array.isArray(v.entries) ? ((legacy = true), v.entries) : [v];
         for (const e of list) entries.push(storedEntry(e));
       } catch {
@@ -148,7 +150,8 @@ export class HistoryStore {
     const entry: Stored = { session: this.session, line, input, output };
     if (this.file) {
       try {
-        fs.mkdirSync(path.dirname(this.file), { recursive: true });
+        if (!this.dirMade) fs.mkdirSync(path.dirname(this.file), { recursive: true });
+        this.dirMade = true;
         fs.appendFileSync(this.file, JSON.stringify(entry) + "\n");
         return;
       } catch (e) {

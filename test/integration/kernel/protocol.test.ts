@@ -58,6 +58,25 @@ describe("kernel over ZeroMQ", () => {
     assert.ok(res && res.output_type === "execute_result" && res.execution_count === r.executionCount);
   });
 
+  test("an iopub listener that throws does not stop the client: the next cells still finish", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    const off = kc.onIopub(() => {
+      throw new Error("listener bug");
+    });
+    try {
+      const r = await executeCell(kc, "40 + 2", { timeoutMs: 30_000 });
+      assert.equal(resultText(r), "42");
+    } finally {
+      off();
+    }
+    assert.equal(resultText(await executeCell(kc, "1 + 2", { timeoutMs: 30_000 })), "3");
+    await new Promise((r) => setImmediate(r));
+    process.off("warning", onWarning);
+    assert.ok(warnings.some((w) => /an iopub listener failed/.test(w)), warnings.join("\n"));
+  });
+
   test("strings are shown quoted; no execute_result for undefined", async () => {
     assert.equal(resultText(await executeCell(kc, "'a' + 'b'")), "'ab'");
     assert.equal(resultText(await executeCell(kc, "let nothing = undefined; nothing")), undefined);
