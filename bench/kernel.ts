@@ -34,9 +34,9 @@ interface Contender {
 
 const root = path.resolve(__dirname, "..", "..");
 
-function contenders(): Contender[] {
-  // History is kept as users have it (persisted after every cell), in a temp file rather than theirs.
-  const history = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "reglab-bench-history-")), "history.json");
+/** `historyDir`: reglab keeps history as users have it (persisted after every cell), there rather than in theirs. */
+function contenders(historyDir: string): Contender[] {
+  const history = path.join(historyDir, "history.json");
   const env = { ...process.env, REGLAB_HEADLESS: "1", REGLAB_HISTORY_FILE: history };
   const list: Contender[] = [
     { name: "reglab", launch: { argv: kernelArgv(), env }, cell: "1 + 1" },
@@ -85,7 +85,8 @@ export async function benchKernels(opts: { quick?: boolean } = {}): Promise<Kern
   const starts = opts.quick ? 2 : 5;
   const cells = opts.quick ? 30 : 100;
   const warmCells = opts.quick ? 50 : 200;
-  const list = contenders();
+  const historyDir = fs.mkdtempSync(path.join(os.tmpdir(), "reglab-bench-history-"));
+  const list = contenders(historyDir);
   const startMs = new Map<string, number[]>(list.map((c) => [c.name, []]));
   // Interleave start-ups: A B C A B C ...
   for (let r = 0; r < starts; r++) {
@@ -124,6 +125,7 @@ export async function benchKernels(opts: { quick?: boolean } = {}): Promise<Kern
     }
   } finally {
     await Promise.all(clients.map((c) => c.shutdown().catch(() => c.kill())));
+    fs.rmSync(historyDir, { recursive: true, force: true });
   }
   return rows;
 }
