@@ -67,9 +67,13 @@ export function withMemory(
  * then the address); null on the cpu backend or without WebAssembly SIMD.
  */
 export function heapSimd(backendName: string, backend: unknown): SimdKernels | null {
-  if (backendName !== "wasm") return null;
-  const memory = (backend as WasmBackend).wasm.asm?.memory;
+  const memory = heapMemory(backendName, backend);
   return memory ? simdKernels(memory) : null;
+}
+
+/** The wasm backend's WebAssembly.Memory (reglab's own modules import it); null on other backends. */
+export function heapMemory(backendName: string, backend: unknown): WasmMemory | null {
+  return backendName === "wasm" ? ((backend as WasmBackend).wasm.asm?.memory ?? null) : null;
 }
 
 /** Registers `kernelFunc` under `kernelName` on every memory backend (once; re-registering is a no-op). */

@@ -16,6 +16,10 @@
  * activation a = f(z): dz = dh * mask * scale * f'(z), with f'(z) written
  * in terms of a (relu: a > 0; tanh: 1 - a^2; linear: 1).
  *
+ * Both also return db = sum_rows dz, the bias gradient, summed row by row as
+ * tf.sum(dz, 0) sums on the backend (wasm: in float32; cpu: in double,
+ * rounded once), so it is bit-identical to it.
+ *
  * Sums run in double precision and results are rounded to float32, so
  * values agree with autodiff to float32 rounding (tested in
  * test/unit/training/dense-chain.test.ts).
@@ -31,7 +35,7 @@ const EPS = 1e-7;
 registerMemoryKernel("ReglabSoftmaxCrossEntropy", (backendName, { inputs, backend }) => {
   const { z, y } = inputs as { z: tf.TensorInfo; y: tf.TensorInfo };
   const [rows, k] = z.shape;
-  return withMemory(backendName, backend, [z, y], [z.shape, z.shape, []], ([zv, yv], [p, dz, loss]) => {
+  return withMemory(backendName, backend, [z, y], [z.shape, z.shape, [], [k]], ([zv, yv], [p, dz, loss, db]) => {
     const lo = Math.fround(EPS);
     const hi = Math.fround(1 - EPS);
     const dq = new Float64Array(k);
@@ -59,21 +63,36 @@ registerMemoryKernel("ReglabSoftmaxCrossEntropy", (backendName, { inputs, backen
       for (let j = 0; j < k; j++) dz[o + j] = p[o + j] * (dp[j] - t);
     }
     loss[0] = total / rows;
+    columnSums(backendName, dz, rows, k, db, 0);
   });
 });
+
+/** out[j] = sum_r x[r, j] for columns from `from`, rows in order, with the backend's Sum precision. */
+function columnSums(backendName: string, x: Float32Array, rows: number, cols: number, out: Float32Array, from: number): void {
+  const round = backendName === "wasm" ? Math.fround : (v: number) => v;
+  for (let j = from; j < cols; j++) {
+    let s = 0;
+    for (let r = 0; r < rows; r++) s = round(s + x[r * cols + j]);
+    out[j] = s;
+  }
+}
 
 registerMemoryKernel("ReglabActivationGrad", (backendName, { inputs, backend, attrs }) => {
   const { dh, a, mask } = inputs as { dh: tf.TensorInfo; a: tf.TensorInfo; mask?: tf.TensorInfo };
   const { activation, scale } = attrs as unknown as { activation: HiddenActivation; scale: number };
   const ins = mask ? [dh, a, mask] : [dh, a];
-  const simd = activation === "relu" ? heapSimd(backendName, backend) : null;
-  return withMemory(backendName, backend, ins, [dh.shape], ([g, av, m], [dz]) => {
+  const simd = heapSimd(backendName, backend);
+  const [rows, cols] = dh.shape;
+  return withMemory(backendName, backend, ins, [dh.shape, [cols]], ([g, av, m], [dz, db]) => {
     // ReLU on the wasm heap: 4 lanes at a time, the last length % 4 in the loop below.
-    const head = simd ? dz.length - (dz.length % 4) : 0;
+    const head = simd && activation === "relu" ? dz.length - (dz.length % 4) : 0;
     if (head > 0 && m) simd!.reluGrad(g.byteOffset, av.byteOffset, m.byteOffset, dz.byteOffset, head * 4, scale);
     else if (head > 0) simd!.reluGradNoMask(g.byteOffset, av.byteOffset, dz.byteOffset, head * 4, scale);
     activationGradLoop(activation, g, av, m ?? null, scale, dz, head);
-  })[0];
+    const colHead = simd ? cols - (cols % 4) : 0;
+    if (colHead > 0) simd!.colSums(dz.byteOffset, db.byteOffset, rows, cols * 4, colHead * 4);
+    columnSums(backendName, dz, rows, cols, db, colHead);
+  });
 });
 
 // One loop per case: a test inside the loop per element cost more than the arithmetic.
@@ -95,20 +114,25 @@ function activationGradLoop(
   else for (let i = 0; i < n; i++) dz[i] = g[i] * scale;
 }
 
-/** Softmax probabilities, the gradient of the mean cross-entropy w.r.t. the logits, and the loss. */
-export function softmaxCrossEntropy(z: tf.Tensor2D, y: tf.Tensor2D): { probs: tf.Tensor2D; dz: tf.Tensor2D; loss: tf.Scalar } {
-  const [probs, dz, loss] = tf.engine().runKernel("ReglabSoftmaxCrossEntropy", { z, y }, {}) as tf.Tensor[];
-  return { probs: probs as tf.Tensor2D, dz: dz as tf.Tensor2D, loss: loss as tf.Scalar };
+/** Softmax probabilities, the gradient of the mean cross-entropy w.r.t. the logits (and its column sums), and the loss. */
+export function softmaxCrossEntropy(
+  z: tf.Tensor2D,
+  y: tf.Tensor2D,
+): { probs: tf.Tensor2D; dz: tf.Tensor2D; db: tf.Tensor1D; loss: tf.Scalar } {
+  const [probs, dz, loss, db] = tf.engine().runKernel("ReglabSoftmaxCrossEntropy", { z, y }, {}) as tf.Tensor[];
+  return { probs: probs as tf.Tensor2D, dz: dz as tf.Tensor2D, db: db as tf.Tensor1D, loss: loss as tf.Scalar };
 }
 
-/** dh through dropout (mask × scale; no mask: scale only) and the activation whose output is `a`. */
+/** dh through dropout (mask × scale; no mask: scale only) and the activation whose output is `a`, and its column sums. */
 export function activationGrad(
   dh: tf.Tensor2D,
   a: tf.Tensor2D,
   activation: HiddenActivation,
   mask: tf.Tensor | null,
   scale: number,
-): tf.Tensor2D {
+): { dz: tf.Tensor2D; db: tf.Tensor1D } {
   const inputs: tf.NamedTensorMap = mask ? { dh, a, mask } : { dh, a };
-  return tf.engine().runKernel("ReglabActivationGrad", inputs, { activation, scale } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  const attrs = { activation, scale } as unknown as tf.NamedAttrMap;
+  const [dz, db] = tf.engine().runKernel("ReglabActivationGrad", inputs, attrs) as tf.Tensor[];
+  return { dz: dz as tf.Tensor2D, db: db as tf.Tensor1D };
 }

@@ -7,12 +7,12 @@
  * run match (`denseChainOf` returns null otherwise, and autodiff runs).
  *
  * Forward, per layer l (h_0 = x, or x ⊙ mask_0 with input dropout):
- *   a_l = f(h_{l-1} W_l + b_l)       one fused kernel (tf.fused.matMul; tanh is one more),
+ *   a_l = f(h_{l-1} W_l + b_l)       one kernel (src/kernels/matmul.ts; tanh is one more),
  *   h_l = a_l ⊙ mask_l               mask_l drawn on the backend (src/kernels/dropout-mask.ts),
  * p = softmax(h_{L-1} W_L + b_L), J = categorical cross-entropy (tfjs's, with its clip).
  * Backward, with dz_L = dJ/dz from the same kernel as p and J (src/kernels/dense-grads.ts):
- *   dW_l = h_{l-1}ᵀ dz_l,   db_l = sum_rows dz_l,
- *   dz_{l-1} = (dz_l W_lᵀ) ⊙ mask_{l-1} ⊙ f'(a_{l-1})     one kernel.
+ *   dW_l = h_{l-1}ᵀ dz_l,   db_l = sum_rows dz_l (with dz_l, from the kernel that makes it),
+ *   dz_{l-1} = (dz_l W_lᵀ) ⊙ mask_{l-1} ⊙ f'(a_{l-1})     two kernels.
  *
  * Dropout masks are drawn in the same order and from the same seeded stream
  * as the layers draw them under autodiff, so a seeded run trains the same
@@ -24,6 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import { dropoutMask, type MaskStyle } from "../kernels/dropout-mask";
 import { activationGrad, softmaxCrossEntropy, type HiddenActivation } from "../kernels/dense-grads";
 import { memoryKernelsAvailable } from "../kernels/backend-memory";
+import { denseForward, matMulNT, matMulTN } from "../kernels/matmul";
 import type { Trainable } from "./types";
 
 interface Drop {
@@ -121,8 +122,7 @@ export function denseChainGradients(
   const saved: Array<{ input: tf.Tensor2D; a: tf.Tensor2D; mask: tf.Tensor | null; scale: number }> = [];
   let logits: tf.Tensor2D | null = null;
   for (const s of chain.stages) {
-    const fusedAct = s.activation === "relu" ? "relu" : "linear";
-    const z = tf.fused.matMul({ a: h, b: s.kernel as tf.Tensor2D, bias: s.bias ?? undefined, activation: fusedAct }) as tf.Tensor2D;
+    const z = denseForward(h, s.kernel as tf.Tensor2D, s.bias, s.activation === "relu");
     if (s.activation === "softmax") {
       logits = z;
       break;
@@ -137,18 +137,19 @@ export function denseChainGradients(
   if (target.shape.join() !== logits!.shape.join()) {
     throw new Error(`train: targets of shape [${y.shape}] for outputs of shape [${logits!.shape}]`);
   }
-  const { probs, dz: dzOut, loss } = softmaxCrossEntropy(logits!, target);
+  const { probs, dz: dzOut, db: dbOut, loss } = softmaxCrossEntropy(logits!, target);
   const grads: Record<string, tf.Tensor> = {};
   let dz = dzOut;
+  let db = dbOut;
   for (let l = chain.stages.length - 1; l >= 0; l--) {
     const s = chain.stages[l];
     const input = l === chain.stages.length - 1 ? h : saved[l].input;
-    grads[s.kernel.name] = tf.matMul(input, dz, true, false);
-    if (s.bias) grads[s.bias.name] = tf.sum(dz, 0);
+    grads[s.kernel.name] = matMulTN(input, dz);
+    if (s.bias) grads[s.bias.name] = db;
     if (l === 0) break;
     const below = saved[l - 1];
-    const dh = tf.matMul(dz, s.kernel as tf.Tensor2D, false, true) as tf.Tensor2D;
-    dz = activationGrad(dh, below.a, chain.stages[l - 1].activation as HiddenActivation, below.mask, below.scale);
+    const dh = matMulNT(dz, s.kernel as tf.Tensor2D);
+    ({ dz, db } = activationGrad(dh, below.a, chain.stages[l - 1].activation as HiddenActivation, below.mask, below.scale));
   }
   return { probs, loss, grads };
 }
