@@ -209,6 +209,29 @@ async function trainChecked(
   const chain = wants("denseChain") && plainObjective && tf.tidy(() => layerLosses().length === 0) ? denseChainOf(model, vars) : null;
   const fusedAdam = wants("fusedAdam");
 
+  // Penalty values at the weights before the update, summed in the same order as the objective (penalties, then
+  // layer losses); then the update, with pure L2 penalties' gradient added first.
+  const penaltyAndUpdate = (grads: Record<string, tf.Tensor>, taped: Array<tf.Scalar | null>, layer: tf.Scalar[]): tf.Scalar => {
+    let pen: tf.Scalar = tf.scalar(0);
+    penalties.forEach((p, i) => (pen = tf.add(pen, taped[i] ?? p.value(penaltyVars[i])) as tf.Scalar));
+    for (const l of layer) pen = tf.add(pen, l) as tf.Scalar;
+    for (const f of fusedL2) {
+      for (const v of f.vars) {
+        const decay = tf.mul(v, f.l2);
+        const g = grads[v.name];
+        grads[v.name] = g ? tf.add(g, decay) : decay;
+      }
+    }
+    // As optimizer.minimize(f, false, vars) does: gradients in the order of `vars`.
+    const gradList = vars.map((v) => grads[v.name]);
+    if (!(fusedAdam && fusedAdamUpdate(optimizer, vars, gradList))) {
+      optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+    }
+    return pen;
+  };
+  const foldable = fusedAdam && penalties.length <= 1 && fusedL2.length === penalties.length;
+  const foldedDecay = fusedL2[0] && { l2: fusedL2[0].l2, applies: vars.map((v) => fusedL2[0].vars.includes(v)) };
+
   // One step: returns [data, penalty, terms..., total, per-output..., metrics...] x size.
   const step = (xIn: tf.Tensor, yIn: tf.Tensor[], size: number, epoch: number): tf.Tensor1D =>
     tf.tidy(() => {
@@ -261,30 +284,9 @@ async function trainChecked(
           throw e;
         }
       }
-      // Penalty values at the weights before the update, summed in the same order as the objective (penalties, then layer losses).
-      let pen: tf.Scalar = tf.scalar(0);
-      penalties.forEach((p, i) => (pen = tf.add(pen, taped[i] ?? p.value(penaltyVars[i])) as tf.Scalar));
-      for (const l of layer) pen = tf.add(pen, l) as tf.Scalar;
-      for (const f of fusedL2) {
-        for (const v of f.vars) {
-          const decay = tf.mul(v, f.l2);
-          const g = grads[v.name];
-          grads[v.name] = g ? tf.add(g, decay) : decay;
-        }
-      }
-      // As optimizer.minimize(f, false, vars) does: gradients in the order of `vars`.
-      if (
-        !(
-          fusedAdam &&
-          fusedAdamUpdate(
-            optimizer,
-            vars,
-            vars.map((v) => grads[v.name]),
-          )
-        )
-      ) {
-        optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-      }
+      // The dense step with Adam takes a single L2 penalty into its update kernel (src/kernels/adam.ts).
+      const folded = chain && foldable ? fusedAdamUpdate(optimizer, vars, vars.map((v) => grads[v.name]), foldedDecay) : false;
+      const pen = folded ? (folded.penalty ?? tf.scalar(0)) : penaltyAndUpdate(grads, taped, layer);
       if (projections.length) applyProjections(projections);
       stepCount++;
       let total = tf.add(dataWeight === 1 ? logTerms[0] : tf.mul(logTerms[0], dataWeight), pen);

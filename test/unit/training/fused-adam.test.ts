@@ -28,7 +28,7 @@ for (const backend of ["wasm", "cpu"] as const) {
     const ob = tf.train.adam(0.01, 0.8, 0.99, 1e-6);
     const before = tf.memory().numTensors;
     for (const g of steps.slice(0, 4)) {
-      assert.equal(fusedAdamUpdate(oa, a, g), true);
+      assert.ok(fusedAdamUpdate(oa, a, g));
       ob.applyGradients(b.map((v, i) => ({ name: v.name, tensor: g[i] })));
     }
     // 2 moments per variable, created on the first step, are the only new tensors.
