@@ -6,6 +6,8 @@
  * Encodings: the WebAssembly core and SIMD specifications (binary format).
  */
 
+import { setFlagsFromString } from "node:v8";
+
 export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const V128 = 0x7b;
@@ -144,8 +146,23 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 };
 
-/** The module's exports bound to `memory`, or null where the engine rejects it (no SIMD). */
+/**
+ * The module's exports bound to `memory`, or null where the engine rejects it (no SIMD).
+ *
+ * Compiled straight to V8's optimizing tier: by default V8 first runs wasm
+ * from its baseline compiler and re-compiles a function only once it is hot,
+ * which for these kernels took the first 3-5 training epochs (each 1.5-2.5x
+ * slower). The flag is read when a module is compiled, so it is set for this
+ * compile only and restored.
+ */
 export function instantiate(bytes: Uint8Array, memory: WasmMemory): Record<string, unknown> | null {
   if (!WebAssembly.validate(bytes)) return null;
-  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+  setFlagsFromString("--no-wasm-dynamic-tiering");
+  let module: object;
+  try {
+    module = new WebAssembly.Module(bytes);
+  } finally {
+    setFlagsFromString("--wasm-dynamic-tiering");
+  }
+  return new WebAssembly.Instance(module, { env: { memory } }).exports;
 }
