@@ -110,7 +110,7 @@ async function trainingSection(quick: boolean): Promise<Row[]> {
     rows.push({ section: "training", name, value: r.msPerEpoch, unit: "ms/epoch", note: notes.join("; ") });
   }
   for (const [b, p] of Object.entries(res.peaks)) {
-    rows.push({ section: "training", name: `tfjs ${b}: ${p.size}² matmul (best)`, value: p.gflops, unit: "GFLOP/s", note: p.library });
+    rows.push({ section: "training", name: `tfjs ${b}: ${p.shape} matmul (best)`, value: p.gflops, unit: "GFLOP/s", note: p.library });
   }
   if (!("skipped" in pt)) {
     for (const t of pt.threads) {

@@ -230,7 +230,7 @@ export async function benchTraining(
           await peakSample();
         }
         const pk = peaks[backend];
-        log(`${backend}: ${pk.size}² matmul, best so far ${pk.gflops.toFixed(1)} GFLOP/s (${pk.library})`);
+        log(`${backend}: ${pk.shape} matmul, best so far ${pk.gflops.toFixed(1)} GFLOP/s (${pk.library})`);
         runners.forEach((c, j) => {
           const ms = median(samples[j]);
           const name = contenderName(c.contender, batchSize, c.threads);
@@ -278,7 +278,7 @@ export async function benchTraining(
 export function comparatorLines(res: TrainingBench): string[] {
   const out: string[] = [];
   for (const [b, p] of Object.entries(res.peaks)) {
-    out.push(`tfjs ${b}: ${p.library}; ${p.size}² matmul ${p.gflops.toFixed(2)} GFLOP/s (best sample)`);
+    out.push(`tfjs ${b}: ${p.library}; ${p.shape} matmul ${p.gflops.toFixed(2)} GFLOP/s (best sample)`);
   }
   const pt = res.pytorch;
   if ("skipped" in pt) {

@@ -11,7 +11,7 @@ import { registerConv2dGrads } from "./backend/conv2d-grads";
 import { registerSegmentSum } from "./backend/segment-sum";
 import { registerExplicitSamePadding } from "./backend/same-padding";
 import { wrapWasmKernel } from "./backend/wrap-kernel";
-import { backendGemm, heapProduct, type Form } from "./kernels/matmul";
+import { backendGemm, GEMM_MAX_N, heapProduct, type Form } from "./kernels/matmul";
 
 /** Register every wrapper below (call once, after the wasm backend package is loaded). */
 export function patchWasmKernels(): void {
@@ -37,7 +37,7 @@ export function patchWasmKernels(): void {
  * cheaper as (W dY^T)^T. Same products and sums, so results agree to rounding.
  *
  * First choice, where it applies (float32, one matrix, at most one operand
- * transposed, no activation but relu): reglab's own SIMD GEMM
+ * transposed, no activation but relu, at most GEMM_MAX_N output columns): reglab's own SIMD GEMM
  * (src/kernels/gemm.ts), bit-identical to XNNPACK's result and 1.5-3x
  * faster at the chapter's shapes since nothing is repacked.
  */
@@ -106,6 +106,7 @@ function gemmMatMul(
   if (a.shape.length < 2 || b.shape.length < 2 || batch(a) !== 1 || batch(b) !== 1 || !backendGemm(backend)) return null;
   const m = a.shape[a.shape.length - (tA ? 1 : 2)];
   const n = b.shape[b.shape.length - (tB ? 2 : 1)];
+  if (n > GEMM_MAX_N) return null;
   let relu = false;
   if (kernelName === "_FusedMatMul") {
     const activation = (attrs?.activation as string | undefined) ?? "linear";

@@ -43,15 +43,29 @@ export function fillAleaDraws(out: Float32Array, state: AleaState): void {
     return;
   }
   const len = Math.floor(n / LANES);
-  // Lane j writes out[o_j + i] for i < len, the draws at positions o_j + i of the one stream.
-  let { c: c0, s0: a0, s1: b0, s2: d0 } = state;
-  let { c: c1, s0: a1, s1: b1, s2: d1 } = aleaJump(state, len);
-  let { c: c2, s0: a2, s1: b2, s2: d2 } = aleaJump(state, 2 * len);
-  let { c: c3, s0: a3, s1: b3, s2: d3 } = aleaJump(state, 3 * len);
-  let { c: c4, s0: a4, s1: b4, s2: d4 } = aleaJump(state, 4 * len);
-  let { c: c5, s0: a5, s1: b5, s2: d5 } = aleaJump(state, 5 * len);
-  let { c: c6, s0: a6, s1: b6, s2: d6 } = aleaJump(state, 6 * len);
-  let { c: c7, s0: a7, s1: b7, s2: d7 } = aleaJump(state, 7 * len);
+  const starts = Array.from({ length: LANES }, (_, j) => (j === 0 ? state : aleaJump(state, j * len)));
+  drawLanes(out, len, starts);
+  // The n mod 8 leftover draws start at position 8*len: from a jump too, so that drawLanes ends with its loop.
+  drawSerial(out, LANES * len, n, aleaJump(state, LANES * len));
+}
+
+/**
+ * out[j*len + i] for i < len ← the draws of lane j from starts[j]. Nothing
+ * follows the loop: V8 compiles this function while the loop runs (on-stack
+ * replacement), and code after the loop, without type feedback at that
+ * moment, made the optimized code bail out at the loop's end every call, a
+ * loop of deoptimizations that left the masks 3-4x slower (seen in training
+ * interleaved with other large tfjs work).
+ */
+function drawLanes(out: Float32Array, len: number, starts: AleaState[]): void {
+  let { c: c0, s0: a0, s1: b0, s2: d0 } = starts[0];
+  let { c: c1, s0: a1, s1: b1, s2: d1 } = starts[1];
+  let { c: c2, s0: a2, s1: b2, s2: d2 } = starts[2];
+  let { c: c3, s0: a3, s1: b3, s2: d3 } = starts[3];
+  let { c: c4, s0: a4, s1: b4, s2: d4 } = starts[4];
+  let { c: c5, s0: a5, s1: b5, s2: d5 } = starts[5];
+  let { c: c6, s0: a6, s1: b6, s2: d6 } = starts[6];
+  let { c: c7, s0: a7, s1: b7, s2: d7 } = starts[7];
   const [o1, o2, o3, o4, o5, o6, o7] = [len, 2 * len, 3 * len, 4 * len, 5 * len, 6 * len, 7 * len];
   for (let i = 0; i < len; i++) {
     // All eight products first, so eight independent chains are in flight at once.
@@ -72,6 +86,4 @@ export function fillAleaDraws(out: Float32Array, state: AleaState): void {
     a6 = b6; b6 = d6; out[o6 + i] = d6 = t6 - (c6 = t6 | 0);
     a7 = b7; b7 = d7; out[o7 + i] = d7 = t7 - (c7 = t7 | 0);
   }
-  // The last lane stopped at position 8*len, where the n mod 8 leftover draws start.
-  drawSerial(out, LANES * len, n, { c: c7, s0: a7, s1: b7, s2: d7 });
 }

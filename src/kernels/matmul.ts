@@ -24,6 +24,14 @@ export interface WasmHeap {
 
 export type Form = "NN" | "TN" | "NT";
 
+/**
+ * The widest output the GEMM takes. Wider, each k step of a column strip
+ * jumps ≥ 4 KB in B and the strip's lines collide in the cache: at
+ * 1024 × 1024 × 1024 it ran at 20 GFLOP/s against XNNPACK's 38; up to 256
+ * columns it runs at 38-51 against XNNPACK's 35-42 (bench/mlp-matmuls.ts).
+ */
+export const GEMM_MAX_N = 256;
+
 /** Output width from which Xᵀ·dZ multiplies a transposed copy of X (below: X read through strides). */
 const TRANSPOSE_A_FROM = 32;
 
@@ -89,9 +97,9 @@ export function heapProduct(
   return out;
 }
 
-/** Whether the products below run as reglab's GEMM (wasm with SIMD). */
-function gemmHere(...xs: Array<tf.Tensor | null>): boolean {
-  if (tf.getBackend() !== "wasm" || xs.some((x) => x && (x.dtype !== "float32" || x.rank > 2))) return false;
+/** Whether a product with `n` output columns runs as reglab's GEMM (wasm with SIMD). */
+function gemmHere(n: number, ...xs: Array<tf.Tensor | null>): boolean {
+  if (n > GEMM_MAX_N || tf.getBackend() !== "wasm" || xs.some((x) => x && (x.dtype !== "float32" || x.rank > 2))) return false;
   if (!backendGemm(tf.backend())) return false;
   register();
   return true;
@@ -104,16 +112,16 @@ function run(form: Form, a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor | null,
 
 /** act(x w + bias), act relu or the identity. */
 export function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor | null, relu: boolean): tf.Tensor2D {
-  if (gemmHere(x, w, bias) && (!bias || bias.rank === 1)) return run("NN", x, w, bias, relu);
+  if (gemmHere(w.shape[1], x, w, bias) && (!bias || bias.rank === 1)) return run("NN", x, w, bias, relu);
   return tf.fused.matMul({ a: x, b: w, bias: bias ?? undefined, activation: relu ? "relu" : "linear" }) as tf.Tensor2D;
 }
 
 /** xᵀ dz. */
 export function matMulTN(x: tf.Tensor2D, dz: tf.Tensor2D): tf.Tensor2D {
-  return gemmHere(x, dz) ? run("TN", x, dz, null, false) : tf.matMul(x, dz, true, false);
+  return gemmHere(dz.shape[1], x, dz) ? run("TN", x, dz, null, false) : tf.matMul(x, dz, true, false);
 }
 
 /** dz wᵀ. */
 export function matMulNT(dz: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  return gemmHere(dz, w) ? run("NT", dz, w, null, false) : tf.matMul(dz, w, false, true);
+  return gemmHere(w.shape[0], dz, w) ? run("NT", dz, w, null, false) : tf.matMul(dz, w, false, true);
 }
