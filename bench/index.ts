@@ -144,19 +144,14 @@ async function kernelSection(quick: boolean): Promise<Row[]> {
     const vs =
       tslab && k !== tslab ? `${(k.startMs / tslab.startMs).toFixed(2)}× tslab${k.kernel === "reglab" ? " (target ≤ 1.0)" : ""}` : "";
     rows.push({ section: "kernel", name: `${k.kernel}: start`, value: k.startMs, unit: "ms", note: vs });
-    rows.push({
-      section: "kernel",
-      name: `${k.kernel}: trivial cell p50 / p90`,
-      value: k.cellP50Ms,
-      unit: "ms",
-      note: `p90 ${k.cellP90Ms.toFixed(1)} ms`,
-    });
+    const p90 = (ms: number) => (Number.isNaN(ms) ? `not measured: ${k.failure ?? "no samples"}` : `p90 ${ms.toFixed(1)} ms`);
+    rows.push({ section: "kernel", name: `${k.kernel}: trivial cell p50 / p90`, value: k.cellP50Ms, unit: "ms", note: p90(k.cellP90Ms) });
     rows.push({
       section: "kernel",
       name: `${k.kernel}: after ${quick ? 50 : 200} cells p50 / p90`,
       value: k.laterP50Ms,
       unit: "ms",
-      note: `p90 ${k.laterP90Ms.toFixed(1)} ms`,
+      note: p90(k.laterP90Ms),
     });
   }
   const m = await benchMagicsOverhead({ quick });

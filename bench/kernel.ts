@@ -24,6 +24,8 @@ export interface KernelBenchRow {
   /** The same after `warmCells` more cells: how the cost grows. */
   laterP50Ms: number;
   laterP90Ms: number;
+  /** Why this kernel's round trips stopped (its figures from then on are NaN); the others carry on. */
+  failure?: string;
 }
 
 interface Contender {
@@ -73,7 +75,8 @@ async function roundTrips(client: KernelClient, c: Contender, n: number): Promis
     const t0 = performance.now();
     const r = await client.execute(c.cell, { timeoutMs: 30_000 }).catch((e: unknown) => {
       const tail = client.kernelStderr.trimEnd().split("\n").slice(-5).join("\n");
-      throw new Error(`${c.name}, cell ${i + 1} of ${n}: ${e instanceof Error ? e.message : String(e)}; its stderr ends with:\n${tail}`);
+      const stderr = tail ? `; its stderr ends with:\n${tail}` : "; nothing on its stderr";
+      throw new Error(`${c.name}, cell ${i + 1} of ${n}: ${e instanceof Error ? e.message : String(e)}${stderr}`);
     });
     out.push(performance.now() - t0);
     if (r.status !== "ok") throw new Error(`${c.name}: a trivial cell failed: ${JSON.stringify(r.reply.content)}`);
@@ -102,25 +105,40 @@ export async function benchKernels(opts: { quick?: boolean } = {}): Promise<Kern
   try {
     const early = new Map<string, number[]>(list.map((c) => [c.name, []]));
     const late = new Map<string, number[]>(list.map((c) => [c.name, []]));
+    // A kernel that stops answering (plain tslab sometimes goes silent after ~170 cells) is reported
+    // and left out from then on; the other kernels' figures are still measured.
+    const failures = new Map<string, string>();
+    const trips = async (i: number, n: number): Promise<number[]> => {
+      if (failures.has(list[i].name)) return [];
+      try {
+        return await roundTrips(clients[i], list[i], n);
+      } catch (e) {
+        failures.set(list[i].name, e instanceof Error ? e.message : String(e));
+        clients[i].kill();
+        return [];
+      }
+    };
     // First cell on reglab loads tfjs: keep it out of the round-trip figures.
-    for (let i = 0; i < list.length; i++) await clients[i].execute(list[i].cell);
+    for (let i = 0; i < list.length; i++) await trips(i, 1);
     for (let chunk = 0; chunk < cells / 10; chunk++) {
-      for (let i = 0; i < list.length; i++) early.get(list[i].name)!.push(...(await roundTrips(clients[i], list[i], 10)));
+      for (let i = 0; i < list.length; i++) early.get(list[i].name)!.push(...(await trips(i, 10)));
     }
-    for (let i = 0; i < list.length; i++) await roundTrips(clients[i], list[i], warmCells);
+    for (let i = 0; i < list.length; i++) await trips(i, warmCells);
     for (let chunk = 0; chunk < cells / 10; chunk++) {
-      for (let i = 0; i < list.length; i++) late.get(list[i].name)!.push(...(await roundTrips(clients[i], list[i], 10)));
+      for (let i = 0; i < list.length; i++) late.get(list[i].name)!.push(...(await trips(i, 10)));
     }
     for (const c of list) {
-      const e = early.get(c.name)!;
-      const l = late.get(c.name)!;
+      const failure = failures.get(c.name);
+      // Only complete sample sets count: a kernel that failed midway has none for that phase.
+      const [e, l] = [early, late].map((m) => (m.get(c.name)!.length === cells ? m.get(c.name)! : []));
       rows.push({
         kernel: c.name,
         startMs: median(startMs.get(c.name)!),
-        cellP50Ms: percentile(e, 50),
-        cellP90Ms: percentile(e, 90),
-        laterP50Ms: percentile(l, 50),
-        laterP90Ms: percentile(l, 90),
+        cellP50Ms: e.length ? percentile(e, 50) : NaN,
+        cellP90Ms: e.length ? percentile(e, 90) : NaN,
+        laterP50Ms: l.length ? percentile(l, 50) : NaN,
+        laterP90Ms: l.length ? percentile(l, 90) : NaN,
+        ...(failure ? { failure } : {}),
       });
     }
   } finally {

@@ -79,6 +79,8 @@ export interface TrainingBench {
 
 /** PyTorch is timed at each of these thread counts (intra-op and OpenBLAS alike); ratios are to its best. */
 export const TORCH_THREADS = [1, 2];
+/** Untimed epochs per contender before the timed rounds. */
+const WARM_UP_EPOCHS = 3;
 
 const ALPHA = 1e-4;
 const LR = 1e-3;
@@ -218,7 +220,9 @@ export async function benchTraining(
         ];
         const samples = runners.map((): number[] => []);
         const losses = runners.map(() => NaN);
-        for (const r of runners) await r.run(0); // warm-up
+        // Warm-up epochs for everyone: V8 optimizes train's JavaScript over its first epochs (and PyTorch
+        // has its own first-call costs); one warm-up left train's first rounds 1.2-1.5x slow at batch 64.
+        for (let w = 0; w < WARM_UP_EPOCHS; w++) for (const r of runners) await r.run(0);
         for (let r = 0; r < repeats; r++) {
           // Rotate who goes first so drift (GC, other processes) hits all alike.
           for (let i = 0; i < runners.length; i++) {
