@@ -64,6 +64,8 @@ export interface PyTorchInfo {
   /** Variables removed from the worker's environment (values as set), and the 1-thread matmul with them kept. */
   unset: Record<string, string>;
   matmulAsConfigured: number | string | null;
+  /** Variables set so that the worker's idle threads sleep (bench/torch-worker.ts IDLE_ENV). */
+  idle: Record<string, string>;
 }
 
 export interface TrainingBench {
@@ -81,6 +83,16 @@ export interface TrainingBench {
 export const TORCH_THREADS = [1, 2];
 /** Untimed epochs per contender before the timed rounds. */
 const WARM_UP_EPOCHS = 3;
+/**
+ * After PyTorch on 2 threads, OpenBLAS's worker thread keeps spinning (sched_yield) for a while before it
+ * sleeps; on 2 cores the next contender then shared a core with it (reglab train at batch 256: 30-58 ms
+ * after such an epoch, 29-33 otherwise). The next contender starts once it has gone quiet.
+ */
+const SPIN_SETTLE_MS = 300;
+
+async function settle(r: { threads?: number }): Promise<void> {
+  if ((r.threads ?? 1) > 1) await new Promise((done) => setTimeout(done, SPIN_SETTLE_MS));
+}
 
 const ALPHA = 1e-4;
 const LR = 1e-3;
@@ -222,12 +234,18 @@ export async function benchTraining(
         const losses = runners.map(() => NaN);
         // Warm-up epochs for everyone: V8 optimizes train's JavaScript over its first epochs (and PyTorch
         // has its own first-call costs); one warm-up left train's first rounds 1.2-1.5x slow at batch 64.
-        for (let w = 0; w < WARM_UP_EPOCHS; w++) for (const r of runners) await r.run(0);
+        for (let w = 0; w < WARM_UP_EPOCHS; w++) {
+          for (const r of runners) {
+            await r.run(0);
+            await settle(r);
+          }
+        }
         for (let r = 0; r < repeats; r++) {
           // Rotate who goes first so drift (GC, other processes) hits all alike.
           for (let i = 0; i < runners.length; i++) {
             const j = (i + r) % runners.length;
             const res = await runners[j].run(r + 1);
+            await settle(runners[j]);
             samples[j].push(res.ms);
             losses[j] = res.loss;
           }
@@ -273,7 +291,8 @@ export async function benchTraining(
     const asConfigured = Object.keys(unset).length ? matmulAsConfigured() : null;
     const blas = torch.blas;
     const version = torch.version;
-    pytorch = { version, threads: TORCH_THREADS, blas, unhealthy: unhealthy(blas), matmul, unset, matmulAsConfigured: asConfigured };
+    const idle = torch.idle;
+    pytorch = { version, threads: TORCH_THREADS, blas, unhealthy: unhealthy(blas), matmul, unset, matmulAsConfigured: asConfigured, idle };
   }
   return { rows, repeats, pytorch, peaks, epochFlops };
 }
@@ -300,6 +319,10 @@ export function comparatorLines(res: TrainingBench): string[] {
       `  ${k}=${v} is set here; unset for the PyTorch worker only (it forces OpenBLAS's ${v} kernels; ` +
         `with it kept, 1 thread, one sample in a separate process: ${typeof asSet === "number" ? `${asSet.toFixed(1)} GFLOP/s` : asSet})`,
     );
+  }
+  const idle = Object.entries(pt.idle ?? {}).map(([k, v]) => `${k}=${v}`);
+  if (idle.length) {
+    out.push(`  ${idle.join(" ")} for the worker: its idle threads sleep between epochs instead of spinning on the cores the others use`);
   }
   if (pt.unhealthy) out.push(`  NO RATIOS TO PYTORCH: ${pt.unhealthy}`);
   return out;
