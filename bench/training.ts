@@ -168,7 +168,7 @@ export async function benchTraining(
       : availableBackends()
           .filter((b) => b !== "cpu")
           .concat("cpu"));
-  const repeats = opts.quick ? 5 : 7;
+  const repeats = opts.quick ? 5 : 11;
   await useBackend(backends[0] as BackendName, { quiet: true });
   const first = loadDigits({ scale: true, oneHot: true });
   const n = first.n;
