@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../../src/backend";
 import { seed } from "../../../src/random/seed";
 import { fusedAdamUpdate } from "../../../src/kernels/adam";
+import { l2 } from "../../../src/regularizers/norm-penalties";
 
 // Shapes with lengths that are and are not multiples of 4 (the SIMD loop's tail).
 const SHAPES = [[7, 13], [13], [64, 33], [33], [5]];
@@ -41,6 +42,33 @@ for (const backend of ["wasm", "cpu"] as const) {
     assert.equal(oa.iterations, ob.iterations);
     const [wa, wb] = [await oa.getWeights(), await ob.getWeights()];
     wa.forEach((w, i) => assert.deepEqual(w.tensor.dataSync(), wb[i].tensor.dataSync(), w.name));
+    tf.dispose([...a, ...b, ...init, ...steps.flat()]);
+    oa.dispose();
+    ob.dispose();
+  });
+}
+
+for (const backend of ["wasm", "cpu"] as const) {
+  test(`fused Adam with an L2 penalty = train's generic path bit for bit: the decayed update and the penalty's value (${backend})`, async () => {
+    await useBackend(backend, { quiet: true });
+    const { init, steps } = setUp();
+    const a = init.map((t) => tf.variable(t.clone()));
+    const b = init.map((t) => tf.variable(t.clone()));
+    const [oa, ob] = [tf.train.adam(0.01), tf.train.adam(0.01)];
+    const penalty = l2(3e-3);
+    // The penalty on some variables only (as on kernels but not biases).
+    const applies = SHAPES.map((s) => s.length === 2);
+    for (const g of steps) {
+      const fused = fusedAdamUpdate(oa, a, g, { l2: penalty.l2, applies });
+      assert.ok(fused && fused.penalty);
+      // train's generic path (src/training/train.ts): the value before the update, then g + l2·w, then Adam.
+      const value = penalty.value(b.filter((_, i) => applies[i]));
+      const grads = b.map((v, i) => (applies[i] ? tf.add(g[i], tf.mul(v, penalty.l2)) : g[i]));
+      ob.applyGradients(b.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+      assert.deepEqual(fused.penalty.dataSync(), value.dataSync(), "penalty value");
+      tf.dispose([fused.penalty, value, ...grads.filter((t, i) => applies[i])]);
+    }
+    a.forEach((v, i) => assert.deepEqual(v.dataSync(), b[i].dataSync(), `variable ${i}`));
     tf.dispose([...a, ...b, ...init, ...steps.flat()]);
     oa.dispose();
     ob.dispose();
