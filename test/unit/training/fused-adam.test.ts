@@ -49,7 +49,8 @@ for (const backend of ["wasm", "cpu"] as const) {
 }
 
 for (const backend of ["wasm", "cpu"] as const) {
-  test(`fused Adam with an L2 penalty = train's generic path bit for bit: the decayed update and the penalty's value (${backend})`, async () => {
+  const name = `fused Adam with an L2 penalty = train's generic path bit for bit: the decayed update and the penalty's value (${backend})`;
+  test(name, async () => {
     await useBackend(backend, { quiet: true });
     const { init, steps } = setUp();
     const a = init.map((t) => tf.variable(t.clone()));
