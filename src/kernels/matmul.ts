@@ -3,8 +3,12 @@
  * as one call of reglab's SIMD GEMM (src/kernels/gemm.ts) each:
  *
  *   forward  act(X W + b)      denseForward(x, w, bias, relu)
- *   dW       Xᵀ dZ             matMulTN(x, dz)     (Xᵀ read through strides, never copied)
+ *   dW       Xᵀ dZ             matMulTN(x, dz)     (Xᵀ read through strides; copied once for wide outputs)
  *   dX       dZ Wᵀ             matMulNT(dz, w)     (Wᵀ copied once into a temporary)
+ *
+ * tfjs's own wasm matmul kernels reach the same GEMM (src/wasm-kernels.ts);
+ * the dense step calls its kernel directly to skip the 3-D reshapes the
+ * tf.matMul op adds around every product (three extra kernels each).
  *
  * Bit-identical to tf.fused.matMul / tf.matMul on wasm (same summation
  * order; test/unit/kernels/gemm.test.ts). On every other backend, or
