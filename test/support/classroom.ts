@@ -58,7 +58,9 @@ export interface UserRun {
   kernel: WsKernel | null;
   /** Seconds from asking for a kernel to the last cell's reply. */
   wallS: number;
-  /** Of them, seconds until the kernel answered its first cell's websocket. */
+  /** Of them, seconds until the websocket opened (the server waits for the kernel's kernel_info reply). */
+  connectS: number;
+  /** Of them, seconds until the kernel answered its first cell. */
   kernelStartS: number;
   rssMB: number;
   peakMB: number;
@@ -72,11 +74,13 @@ export interface UserRun {
 export async function runUser(hub: Hub, u: UserServer, cells: ClassCell[], opts: { close?: boolean } = {}): Promise<UserRun> {
   const t0 = Date.now();
   const run: UserRun = {
-    user: u.name, kernelId: "", kernel: null, wallS: NaN, kernelStartS: NaN, rssMB: NaN, peakMB: NaN, kernelCpuS: NaN, failures: [],
+    user: u.name, kernelId: "", kernel: null, wallS: NaN, connectS: NaN, kernelStartS: NaN,
+    rssMB: NaN, peakMB: NaN, kernelCpuS: NaN, failures: [],
   };
   try {
     run.kernelId = await createKernel(u.url, u.token, hub.kernelName);
     run.kernel = await WsKernel.connect(u.url, u.token, run.kernelId);
+    run.connectS = (Date.now() - t0) / 1000;
     for (const [i, cell] of cells.entries()) {
       const r = await run.kernel.execute(cell.code, 180_000);
       if (i === 0) run.kernelStartS = (Date.now() - t0) / 1000;
@@ -97,10 +101,20 @@ export async function runUser(hub: Hub, u: UserServer, cells: ClassCell[], opts:
       Object.assign(run, { rssMB: m.rss, peakMB: m.peak, kernelCpuS: cpuSeconds(pid) });
     }
   } catch (e) {
-    run.failures.push(e instanceof Error ? e.message : String(e));
+    const after = ((Date.now() - t0) / 1000).toFixed(1);
+    run.failures.push(`${e instanceof Error ? e.message : String(e)} (after ${after} s; ${kernelState(hub, run.kernelId)})`);
   }
   if (opts.close) run.kernel?.close();
   return run;
+}
+
+/** For a failure: is the kernel's process there, how much CPU it has had, and what the hub's log says about it. */
+function kernelState(hub: Hub, kernelId: string): string {
+  if (!kernelId) return "no kernel was created";
+  const pid = kernelPid(kernelId);
+  const proc = pid === null ? "no kernel process" : `kernel pid ${pid}, ${cpuSeconds(pid).toFixed(1)} CPU s`;
+  const lines = hub.hubLog().split("\n").filter((l) => l.includes(kernelId) || l.includes(kernelId.slice(0, 8)));
+  return `${proc}; hub log on it:\n  ${lines.slice(-12).join("\n  ") || "(nothing)"}`;
 }
 
 /** Every user runs the notebook at once. */
@@ -119,7 +133,8 @@ export function quantile(xs: number[], q: number): number {
 /** One line per user, for the test log and the benchmark. */
 export function runTable(runs: UserRun[]): string {
   const lines = runs.map((r) =>
-    `${r.user.padEnd(8)} wall ${r.wallS.toFixed(1).padStart(6)} s  first cell ${r.kernelStartS.toFixed(1).padStart(5)} s  ` +
+    `${r.user.padEnd(8)} wall ${r.wallS.toFixed(1).padStart(6)} s  websocket ${r.connectS.toFixed(1).padStart(5)} s  ` +
+    `first cell ${r.kernelStartS.toFixed(1).padStart(5)} s  ` +
     `kernel RSS ${r.rssMB.toFixed(0).padStart(4)} MB (peak ${r.peakMB.toFixed(0)}), CPU ${r.kernelCpuS.toFixed(1)} s  ` +
     (r.failures.length ? "FAILED: " + r.failures.join("; ") : "ok"),
   );

@@ -78,7 +78,14 @@ export class WsKernel {
     });
   }
 
-  static async connect(serverUrl: string, token: string, kernelId: string, timeoutMs = 30_000): Promise<WsKernel> {
+  /**
+   * The server answers the websocket upgrade only once the kernel has answered a kernel_info
+   * request, and waits for that up to its `kernel_info_timeout` (60 s in Notebook 6 and
+   * jupyter_server) before opening anyway. The default waits longer than that, so a kernel
+   * still starting on a loaded machine (a class starting at once) is not given up on sooner
+   * than Jupyter itself would.
+   */
+  static async connect(serverUrl: string, token: string, kernelId: string, timeoutMs = 90_000): Promise<WsKernel> {
     const url = `${serverUrl.replace(/^http/, "ws")}api/kernels/${kernelId}/channels?session_id=${randomUUID()}`;
     const ws = new WebSocket(url, { headers: authHeader(token) });
     await new Promise<void>((resolve, reject) => {
