@@ -104,7 +104,15 @@ async function kernelCommand(args: string[]): Promise<number> {
     process.stderr.write(`reglab kernel: ignoring extra arguments: ${ignored.map((a) => JSON.stringify(a)).join(" ")}\n`);
   }
   const { startKernel } = require("./main") as typeof import("./main");
-  await startKernel(file);
+  try {
+    await startKernel(file);
+  } catch (e) {
+    // Exit explicitly: a kernel that failed to start must not linger (a worker or timer could keep
+    // the process alive), or its client waits for an answer that never comes instead of restarting it.
+    process.stderr.write(`reglab kernel: ${e instanceof Error ? e.message : String(e)}\n`);
+    const { exitKernel } = require("./execution/exit-guard") as typeof import("./execution/exit-guard");
+    exitKernel(1);
+  }
   return -1; // keep running
 }
 

@@ -58,17 +58,35 @@ function typescriptVersion(): string {
   return typescriptFork().version;
 }
 
-/** Start a kernel for `connectionFile`; resolves once the sockets are bound. */
+/**
+ * Start a kernel for `connectionFile`; resolves once the sockets are bound and the executor is built.
+ *
+ * The sockets are bound first, before the TypeScript executor is built (about 1.5 s of CPU, far
+ * more when a class starts its kernels at once): the client chose the ports and released them,
+ * so until we hold them another process can take one. Messages that arrive meanwhile wait for
+ * the handler. A port that cannot be bound rejects with a `BindError` after every socket closed.
+ */
 export async function startKernel(connectionFile: string): Promise<void> {
   const conn = readConnectionFile(connectionFile);
   // Cells cannot end the kernel (the exit guard, the error listeners); our own exits use exitKernel.
   const hooks = installProcessHooks();
-  const executor = buildExecutor();
   const session = randomUUID();
   let handler: KernelHandler | null = null;
-  const onMessage = (channel: Channel, msg: Message): void => handler?.onMessage(channel, msg);
+  const early: Array<[Channel, Message]> = [];
+  const onMessage = (channel: Channel, msg: Message): void => {
+    if (handler) handler.onMessage(channel, msg);
+    else early.push([channel, msg]);
+  };
   const server = new KernelServer(conn, onMessage, { log: kernelLog, stdinElsewhere: true }, session);
   const stdin = new StdinChannel(conn, endpoint(conn, conn.stdin_port), session, kernelLog);
+  const closeSockets = () => Promise.all([server.close(), stdin.close()]);
+  const bound = await Promise.allSettled([server.start(), stdin.start()]);
+  const failed = bound.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    await closeSockets();
+    throw failed.reason;
+  }
+  const executor = buildExecutor();
   const interrupt = (): void => {
     stdin.cancel();
     executor.interrupt();
@@ -82,11 +100,11 @@ export async function startKernel(connectionFile: string): Promise<void> {
     languageVersion: typescriptVersion(),
     onShutdown: (restart) => {
       void (async () => {
-        await Promise.all([server.close(), stdin.close()]);
+        await closeSockets();
         try {
           executor.close();
-        } catch {
-          // closing is best effort
+        } catch (e) {
+          kernelLog(`closing the executor failed (exiting anyway): ${e instanceof Error ? e.message : String(e)}`);
         }
         kernelLog(restart ? "shutdown (restart requested)" : "shutdown");
         exitKernel(0);
@@ -99,12 +117,12 @@ export async function startKernel(connectionFile: string): Promise<void> {
   // breakOnSigint; otherwise reject the pending await. Never let SIGINT kill the kernel.
   hooks.onSignal("SIGINT", interrupt);
   hooks.onSignal("SIGTERM", () => {
-    void Promise.all([server.close(), stdin.close()]).finally(() => exitKernel(0));
+    void closeSockets().finally(() => exitKernel(0));
   });
-  await Promise.all([server.start(), stdin.start()]);
+  for (const [channel, msg] of early.splice(0)) h.onMessage(channel, msg);
   watchParent(() => {
     kernelLog("parent process exited: shutting down");
-    void Promise.all([server.close(), stdin.close()]).finally(() => exitKernel(0));
+    void closeSockets().finally(() => exitKernel(0));
   });
   kernelLog(`kernel started (pid ${process.pid}, ${conn.transport}://${conn.ip}, cwd ${process.cwd()})`);
 }

@@ -25,6 +25,7 @@ import * as zmq from "zeromq";
 import { type ExitInfo, type KernelLaunch, ProcessOutput, type LaunchedKernel, describeExit, launchKernel } from "./kernel-process";
 import { ExecuteAbortedError, KernelDiedError, type SettledExecution, TimeoutError } from "./client-errors";
 import { executeRequestContent } from "./messages";
+import { SendQueue } from "./send-queue";
 import { ConnectionInfo, Message, Signer, encode, newHeader, receiveMessages } from "./wire";
 import { withTimeout } from "./with-timeout";
 
@@ -55,16 +56,8 @@ export interface ExecuteOptions {
 /** How an execution ended: its reply and its iopub messages, in arrival order. */
 export type ExecuteReply = SettledExecution;
 
-/** Serialises sends: a zeromq v6 socket allows one send in flight. */
-class Sender {
-  private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly sock: zmq.Dealer) {}
-  send(frames: Buffer[]): Promise<void> {
-    const next = this.tail.then(() => this.sock.send(frames));
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
+/** Launches of a kernel whose port was taken before it could bind it. */
+const PORT_ATTEMPTS = 3;
 
 type Pending = { resolve: (m: Message) => void; reject: (e: Error) => void };
 type IopubListener = (msg: Message) => void;
@@ -81,7 +74,7 @@ export class KernelClient {
   private readonly output: ProcessOutput;
   private readonly signer: Signer;
   private readonly sockets: { shell: zmq.Dealer; control: zmq.Dealer; stdin: zmq.Dealer; iopub: zmq.Subscriber; hb: zmq.Request };
-  private readonly senders: Record<ClientChannel, Sender>;
+  private readonly senders: Record<ClientChannel, SendQueue>;
   private readonly pending = new Map<string, Pending>();
   private readonly iopubByParent = new Map<string, IopubListener>();
   private readonly iopubListeners = new Set<IopubListener>();
@@ -141,9 +134,9 @@ export class KernelClient {
     this.sockets.iopub.subscribe();
     this.sockets.hb.connect(url(conn.hb_port));
     this.senders = {
-      shell: new Sender(this.sockets.shell),
-      control: new Sender(this.sockets.control),
-      stdin: new Sender(this.sockets.stdin),
+      shell: new SendQueue(this.sockets.shell),
+      control: new SendQueue(this.sockets.control),
+      stdin: new SendQueue(this.sockets.stdin),
     };
     void this.receive(this.sockets.shell, (m) => this.onReply(m));
     void this.receive(this.sockets.control, (m) => this.onReply(m));
@@ -151,18 +144,26 @@ export class KernelClient {
     void this.receive(this.sockets.iopub, (m) => this.onIopubMessage(m));
   }
 
-  /** Spawn a kernel and wait until it answers kernel_info and publishes on iopub. */
+  /**
+   * Spawn a kernel and wait until it answers kernel_info and publishes on iopub. The ports are
+   * free when chosen but released for the kernel to bind, so another process can take one first:
+   * a kernel that exits saying its address is in use is launched again on new ports (3 tries).
+   */
   static async start(launch: KernelLaunch, opts: StartOptions = {}): Promise<KernelClient> {
-    const launched = await launchKernel(launch);
-    const client = new KernelClient(launched, launch.interruptMode ?? "signal");
-    try {
-      await client.waitForReady(opts.startupTimeoutMs ?? 30_000, launched.argv);
-    } catch (e) {
-      client.kill();
-      await client.exited;
-      throw e;
+    for (let attempt = 1; ; attempt++) {
+      const launched = await launchKernel(launch);
+      const client = new KernelClient(launched, launch.interruptMode ?? "signal");
+      try {
+        await client.waitForReady(opts.startupTimeoutMs ?? 30_000, launched.argv);
+        return client;
+      } catch (e) {
+        client.kill();
+        await client.exited;
+        // Read after `exited`: by then the pipes have drained (the error may predate its last words).
+        const portTaken = e instanceof KernelDiedError && /address already in use/i.test(client.kernelStderr);
+        if (!portTaken || attempt >= PORT_ATTEMPTS) throw e;
+      }
     }
-    return client;
   }
 
   /** The kernel's stderr (its last 256 KiB). */
@@ -433,13 +434,8 @@ export class KernelClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const s of Object.values(this.sockets)) {
-      try {
-        s.close();
-      } catch {
-        // already closed
-      }
-    }
+    // close() is idempotent in zeromq v6: closing a socket twice is fine.
+    for (const s of Object.values(this.sockets)) s.close();
     for (const p of this.pending.values())
       p.reject(this.exitInfo ? this.diedError("the kernel") : new Error("the kernel client was closed"));
     this.pending.clear();

@@ -8,6 +8,7 @@
  * 65,536 signatures are remembered.
  */
 import * as zmq from "zeromq";
+import { SendQueue } from "./send-queue";
 import { ConnectionInfo, Message, MessageHeader, Signer, encode, newHeader, receiveMessages } from "./wire";
 
 export type Channel = "shell" | "control" | "stdin";
@@ -19,29 +20,26 @@ export interface ServerOptions {
   stdinElsewhere?: boolean;
 }
 
-/** Serialises sends: a zeromq v6 socket allows one send in flight at a time. */
-class SendQueue {
-  private tail: Promise<void> = Promise.resolve();
-  constructor(
-    private readonly sock: zmq.Router | zmq.Publisher,
-    private readonly log: (line: string) => void,
-    private readonly what: string,
-  ) {}
-  send(frames: Buffer[]): Promise<void> {
-    this.tail = this.tail
-      .then(() => this.sock.send(frames))
-      .catch((e: unknown) => {
-        this.log(`send on ${this.what} failed: ${String(e)}`);
-      });
-    return this.tail;
-  }
-  drain(): Promise<void> {
-    return this.tail;
-  }
-}
-
 export function endpoint(conn: ConnectionInfo, port: number): string {
   return conn.transport === "ipc" ? `ipc://${conn.ip}-${port}` : `tcp://${conn.ip}:${port}`;
+}
+
+/**
+ * A socket could not bind to the port the connection file names, most often because another
+ * process holds it: clients choose free ports and release them before the kernel binds, so a
+ * port can be taken in between. The kernel must then exit (not linger half-bound and silent),
+ * so that its client sees it die and can restart it.
+ */
+export class BindError extends Error {
+  constructor(
+    readonly socket: string,
+    readonly endpoint: string,
+    cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot bind the ${socket} socket to ${endpoint}: ${why}`);
+    this.name = "BindError";
+  }
 }
 
 export class KernelServer {
@@ -65,24 +63,28 @@ export class KernelServer {
   ) {
     this.session = session;
     this.signer = new Signer(conn.key ?? "", conn.signature_scheme || "hmac-sha256");
+    const logFailure = (what: string) => (e: unknown) => opts.log(`send on ${what} failed: ${String(e)}`);
     this.queues = {
-      shell: new SendQueue(this.shell, opts.log, "shell"),
-      control: new SendQueue(this.control, opts.log, "control"),
-      stdin: new SendQueue(this.stdin, opts.log, "stdin"),
-      iopub: new SendQueue(this.iopub, opts.log, "iopub"),
+      shell: new SendQueue(this.shell, logFailure("shell")),
+      control: new SendQueue(this.control, logFailure("control")),
+      stdin: new SendQueue(this.stdin, logFailure("stdin")),
+      iopub: new SendQueue(this.iopub, logFailure("iopub")),
     };
   }
 
+  /** Bind every socket, then start receiving; a socket that cannot bind rejects with a `BindError` naming it. */
   async start(): Promise<void> {
     const c = this.conn;
     for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.linger = 1000;
     const stdinHere = !this.opts.stdinElsewhere;
+    const bind = (what: string, sock: zmq.Socket, port: number) =>
+      sock.bind(endpoint(c, port)).catch((e: unknown) => Promise.reject(new BindError(what, endpoint(c, port), e)));
     await Promise.all([
-      this.shell.bind(endpoint(c, c.shell_port)),
-      this.control.bind(endpoint(c, c.control_port)),
-      stdinHere ? this.stdin.bind(endpoint(c, c.stdin_port)) : Promise.resolve(),
-      this.iopub.bind(endpoint(c, c.iopub_port)),
-      this.hb.bind(endpoint(c, c.hb_port)),
+      bind("shell", this.shell, c.shell_port),
+      bind("control", this.control, c.control_port),
+      stdinHere ? bind("stdin", this.stdin, c.stdin_port) : Promise.resolve(),
+      bind("iopub", this.iopub, c.iopub_port),
+      bind("heartbeat", this.hb, c.hb_port),
     ]);
     void this.receive("shell", this.shell);
     void this.receive("control", this.control);
@@ -172,12 +174,7 @@ export class KernelServer {
   async close(): Promise<void> {
     await this.drain();
     this.closed = true;
-    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) {
-      try {
-        s.close();
-      } catch {
-        // already closed
-      }
-    }
+    // close() is idempotent in zeromq v6: closing a socket twice is fine.
+    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.close();
   }
 }

@@ -26,7 +26,11 @@ export type ToWorker =
   | { type: "cancel"; id: number }
   | { type: "close" };
 
-export type FromWorker = { type: "answer"; id: number; value: string } | { type: "log"; line: string } | { type: "ready" };
+export type FromWorker =
+  | { type: "answer"; id: number; value: string }
+  | { type: "log"; line: string }
+  | { type: "ready" }
+  | { type: "bindFailed"; error: string };
 
 export const HEADER_BYTES = 8;
 
@@ -86,7 +90,13 @@ function main(): void {
   });
 
   void (async () => {
-    await sock.bind(data.endpoint);
+    try {
+      await sock.bind(data.endpoint);
+    } catch (e) {
+      // The kernel exits on this; its "close" message closes the socket.
+      post({ type: "bindFailed", error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
     post({ type: "ready" });
     try {
       for await (const frames of sock) {

@@ -16,6 +16,7 @@ import { Worker } from "worker_threads";
 import { InterruptedError } from "../../src/runtime/interrupt";
 import { KERNEL_IO, StdinNotAllowedError, type KernelIO } from "../../src/runtime/kernel-io";
 import type { CellIO } from "../execution/types";
+import { BindError } from "./server";
 import type { ConnectionInfo, Message } from "./wire";
 import { HEADER_BYTES, type FromWorker, type StdinWorkerData, type ToWorker } from "./stdin-worker";
 
@@ -43,19 +44,24 @@ export class StdinChannel {
     this.worker = new Worker(path.join(__dirname, "stdin-worker.js"), { workerData: data });
     this.worker.unref();
     let ready!: () => void;
-    this.ready = new Promise((r) => (ready = r));
+    let failed!: (e: Error) => void;
+    this.ready = new Promise((resolve, reject) => ((ready = resolve), (failed = reject)));
     this.worker.on("message", (m: FromWorker) => {
       if (m.type === "ready") ready();
+      else if (m.type === "bindFailed") failed(new BindError("stdin", endpoint, new Error(m.error)));
       else if (m.type === "log") log(m.line);
       else {
         this.waiting.get(m.id)?.resolve(m.value);
         this.waiting.delete(m.id);
       }
     });
-    this.worker.on("error", (e) => log(`stdin worker failed: ${e.stack ?? String(e)}`));
+    this.worker.on("error", (e) => {
+      log(`stdin worker failed: ${e.stack ?? String(e)}`);
+      failed(new Error(`the stdin worker failed before binding ${endpoint}: ${e.message}`));
+    });
   }
 
-  /** Resolves once the stdin socket is bound. */
+  /** Resolves once the stdin socket is bound; rejects (a `BindError`) if it cannot be. */
   start(): Promise<void> {
     return this.ready;
   }
