@@ -146,6 +146,11 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 };
 
+/** Whether node was started with dynamic tiering off (`_` and `-` are the same to V8; NODE_OPTIONS cannot carry it). */
+function tieringOffByUser(): boolean {
+  return process.execArgv.some((w) => w.replace(/_/g, "-") === "--no-wasm-dynamic-tiering");
+}
+
 /**
  * The module's exports bound to `memory`, or null where the engine rejects it (no SIMD).
  *
@@ -157,12 +162,14 @@ declare const WebAssembly: {
  */
 export function instantiate(bytes: Uint8Array, memory: WasmMemory): Record<string, unknown> | null {
   if (!WebAssembly.validate(bytes)) return null;
+  // V8 has no flag getter: a user who turned tiering off (node --no-wasm-dynamic-tiering) keeps it off.
+  const restore = !tieringOffByUser();
   setFlagsFromString("--no-wasm-dynamic-tiering");
   let module: object;
   try {
     module = new WebAssembly.Module(bytes);
   } finally {
-    setFlagsFromString("--wasm-dynamic-tiering");
+    if (restore) setFlagsFromString("--wasm-dynamic-tiering");
   }
   return new WebAssembly.Instance(module, { env: { memory } }).exports;
 }
