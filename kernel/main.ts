@@ -64,7 +64,8 @@ function typescriptVersion(): string {
  * The sockets are bound first, before the TypeScript executor is built (about 1.5 s of CPU, far
  * more when a class starts its kernels at once): the client chose the ports and released them,
  * so until we hold them another process can take one. Messages that arrive meanwhile wait for
- * the handler. A port that cannot be bound rejects with a `BindError` after every socket closed.
+ * the handler. A port that cannot be bound rejects with a `BindError`; that and any failure to build
+ * the executor reject only after every socket has closed.
  */
 export async function startKernel(connectionFile: string): Promise<void> {
   const conn = readConnectionFile(connectionFile);
@@ -86,7 +87,14 @@ export async function startKernel(connectionFile: string): Promise<void> {
     await closeSockets();
     throw failed.reason;
   }
-  const executor = buildExecutor();
+  let executor: CellExecutor;
+  try {
+    executor = buildExecutor();
+  } catch (e) {
+    // The stdin worker must be gone before the process exits (a live zeromq worker aborts the exit).
+    await closeSockets();
+    throw e;
+  }
   const interrupt = (): void => {
     stdin.cancel();
     executor.interrupt();
