@@ -108,12 +108,23 @@ export async function runUser(hub: Hub, u: UserServer, cells: ClassCell[], opts:
   return run;
 }
 
+/** CPU seconds of `pid`, or null if it has exited meanwhile (a failure report must not throw). */
+function cpuIfRunning(pid: number): number | null {
+  try {
+    return cpuSeconds(pid);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+}
+
 /** For a failure: is the kernel's process there, how much CPU it has had, and what the hub's log says about it. */
 function kernelState(hub: Hub, kernelId: string): string {
   if (!kernelId) return "no kernel was created";
   const pid = kernelPid(kernelId);
-  const proc = pid === null ? "no kernel process" : `kernel pid ${pid}, ${cpuSeconds(pid).toFixed(1)} CPU s`;
-  const lines = hub.hubLog().split("\n").filter((l) => l.includes(kernelId) || l.includes(kernelId.slice(0, 8)));
+  const cpu = pid === null ? null : cpuIfRunning(pid);
+  const proc = pid === null || cpu === null ? "no kernel process" : `kernel pid ${pid}, ${cpu.toFixed(1)} CPU s`;
+  const lines = hub.hubLog().split("\n").filter((l) => l.includes(kernelId));
   return `${proc}; hub log on it:\n  ${lines.slice(-12).join("\n  ") || "(nothing)"}`;
 }
 
